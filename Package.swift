@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies: none beyond the toolchain and two system libraries.
+// - Command lines follow GNU getopt_long exactly as vzctl/vzlist 4.x did
+//   (permuted options, `--opt=value`, bundled `-Hoctid`, exit codes 20/21),
+//   which swift-argument-parser cannot express, so VZCommandLine does it.
+// - libarchive (template extraction) and libcap (capabilities) come from
+//   Debian's -dev packages as system-library targets.
+let package = Package(
+    name: "vzctl",
+    products: [
+        .executable(name: "vzctl", targets: ["vzctl"]),
+        .executable(name: "vzlist", targets: ["vzlist"]),
+    ],
+    targets: [
+        .target(name: "CVZShim"),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+
+        // Pure policy: config format, keys, values, CTIDs, errors. No syscalls.
+        .target(name: "VZConfig"),
+        // GNU getopt_long-compatible option parsing shared by the executables. Pure.
+        .target(name: "VZCommandLine", dependencies: ["VZConfig"]),
+        // vzlist fields, sorting and text/JSON rendering. Pure.
+        .target(name: "VZListing", dependencies: ["VZConfig"]),
+        // The one layer that owns errno: fds, files, locks, directory walks.
+        .target(name: "VZSystem", dependencies: ["VZConfig", "CVZShim"]),
+        // Template caches, secure extraction, private areas.
+        .target(name: "VZStorage", dependencies: ["VZSystem", "CArchive"]),
+        // Operations: create, destroy, set, status, list.
+        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZSystem", "VZListing", "VZConfig"]),
+
+        .executableTarget(name: "vzctl", dependencies: ["VZRuntime", "VZCommandLine"]),
+        .executableTarget(name: "vzlist", dependencies: ["VZRuntime", "VZCommandLine"]),
+
+        .testTarget(name: "VZConfigTests", dependencies: ["VZConfig", "VZCommandLine"]),
+        .testTarget(name: "VZListingTests", dependencies: ["VZListing"], resources: [.copy("Golden")]),
+        .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
+        .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"]),
+    ]
+)

@@ -1,0 +1,57 @@
+/// vzctl 4.x exit codes (`include/vzerror.h`). Scripts depend on these
+/// numbers, so they are API: never renumber, only add.
+public enum ExitCode: Int32, Sendable, CaseIterable {
+    case success = 0
+    case setUBC = 1
+    case setCPU = 2
+    case system = 3
+    case resource = 6
+    case commandExecution = 8
+    case locked = 9
+    case noGlobalConfig = 10
+    case noAccess = 12
+    case setCapability = 13
+    case noContainerConfig = 14
+    case invalidSyntax = 20
+    case invalidValue = 21
+    case veRootNotSet = 22
+    case vePrivateNotSet = 23
+    case templateNotSet = 24
+    case notEnoughParams = 27
+    case notEnoughUBCParams = 28
+    case osTemplateNotSet = 29
+    case notRunning = 31
+    case running = 32
+    case stop = 33
+    case cannotAddIP = 34
+    case validate = 35
+    case notMounted = 40
+    case mounted = 41
+    case privateNotFound = 43
+    case privateExists = 44
+    case noDiskSpace = 46
+    case badTemplate = 47
+    case cannotCreatePrivate = 48
+    case cannotCreateMountPoint = 49
+    case cannotMount = 50
+    case cannotUnmount = 51
+    case cannotDeletePrivate = 52
+    case cannotCreateDir = 54
+    case badHostname = 70
+    case badIP = 71
+    case badNameserver = 72
+    case badSearchDomain = 73
+    case lockDirNotSet = 77
+    case ipInUse = 78
+    case actionScript = 79
+    case copyConfig = 82
+    case invalidConfig = 85
+    case setDevices = 86
+    case osTemplateNotFound = 91
+    case startDisabled = 105
+    case vethError = 130
+    case setName = 131
+    case waitFailed = 133
+    case configSave = 139
+    case setIO = 148
+}

@@ -1,0 +1,2 @@
+import VZRuntime
+print("vzctl")
