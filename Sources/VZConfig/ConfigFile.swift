@@ -27,12 +27,14 @@ public struct ConfigFile: Sendable, Equatable {
     public init(text: String) {
         lines = []
         lines.reserveCapacity(64)
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the byte, not the Character: "\r\n" is one grapheme and
+        // would otherwise glue a CRLF line to the next one.
+        for raw in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lines.append(ConfigFile.parseLine(Substring(raw)))
         }
         // A final newline yields one empty trailing element: drop it so that
         // render() gives back the same bytes.
-        if text.hasSuffix("\n"), case .other("")? = lines.last { lines.removeLast() }
+        if text.utf8.last == 0x0A, case .other("")? = lines.last { lines.removeLast() }
         if text.isEmpty { lines = [] }
         reindex()
     }
@@ -69,8 +71,12 @@ public struct ConfigFile: Sendable, Equatable {
         try ConfigValue.checkWritable(value, key: key)
         let line = Line.assignment(key: key, value: value, raw: "\(key)=\"\(value)\"")
         if let i = index[key] {
-            if case .assignment(_, let old, _) = lines[i], old == value { return }
-            lines[i] = line
+            if case .assignment(_, let old, _) = lines[i], old == value {
+                // Unchanged, but the writer still never leaves duplicates behind.
+                guard hasDuplicates(of: key) else { return }
+            } else {
+                lines[i] = line
+            }
             removeDuplicates(of: key, keeping: i)
         } else {
             lines.append(line)
@@ -82,6 +88,17 @@ public struct ConfigFile: Sendable, Equatable {
     public mutating func remove(_ key: String) {
         lines.removeAll { if case .assignment(key, _, _) = $0 { return true } else { return false } }
         reindex()
+    }
+
+    /// Whether a later line assigns `key` again (ignored on read).
+    public func hasDuplicates(of key: String) -> Bool {
+        duplicates.contains { $0.key == key }
+    }
+
+    /// vzctl's warnings for ignored duplicates, one per line, for a file
+    /// read from `path`: `Warning at F:N: duplicate for X, ignored`.
+    public func duplicateWarnings(path: String) -> [String] {
+        duplicates.map { "Warning at \(path):\($0.line): duplicate for \($0.key), ignored" }
     }
 
     /// The file's bytes: untouched lines as read, changed ones as `KEY="value"`.

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 
 /// statx(2) reduced to what the host-side walkers need: the mount id and
 /// whether the object is the root of a mount (STATX_ATTR_MOUNT_ROOT), which
@@ -34,5 +35,32 @@ int vz_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint6
 #define VZ_RESOLVE_NO_SYMLINKS 0x04ull
 #define VZ_RESOLVE_BENEATH 0x08ull
 #define VZ_RESOLVE_IN_ROOT 0x10ull
+
+/* --- posix_spawn file actions and chattr flags (template extraction,
+ * SafeRemove); see spawn.c. glibc declares the _np actions only under
+ * _GNU_SOURCE, which Swift's Glibc module does not define. --- */
+#include <spawn.h>
+
+/// posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34): close every fd >= from.
+int vz_spawn_addclosefrom(posix_spawn_file_actions_t *fa, int from);
+/// posix_spawn_file_actions_addfchdir_np (glibc >= 2.29): fchdir(fd) in the child.
+int vz_spawn_addfchdir(posix_spawn_file_actions_t *fa, int fd);
+
+/// FS_IOC_GETFLAGS / FS_IOC_SETFLAGS (chattr): ioctl(2) is variadic, which Swift cannot call.
+int vz_fs_getflags(int fd, unsigned int *flags);
+int vz_fs_setflags(int fd, unsigned int flags);
+#define VZ_FS_IMMUTABLE_FL 0x00000010u
+#define VZ_FS_APPEND_FL 0x00000020u
+
+/// setfsuid(2) (declared in <sys/fsuid.h>, outside Swift's Glibc module).
+/// Per thread; a non-zero fsuid drops the thread's DAC capabilities.
+int vz_setfsuid(uid_t uid);
+
+/// pipe2(2) (GNU): both ends O_CLOEXEC from the start.
+int vz_pipe2(int fds[2], int flags);
+
+#define VZ_AT_EMPTY_PATH 0x1000
+#define VZ_UMOUNT_NOFOLLOW 0x8
+#define VZ_O_PATH 010000000
 
 #endif

@@ -1,0 +1,161 @@
+# vzctl / vzlist: build, install, OS templates.
+#
+#   make                          release build (swift build -c release)
+#   make install [DESTDIR=...] [PREFIX=/usr]
+#                                 binaries + a node layout (see install-layout)
+#   make install-layout           the node layout only, no binaries
+#   make uninstall                remove what install put there (containers,
+#                                 templates, logs and edited configs stay)
+#   make template-busybox         templates/cache/busybox-<ver>-<arch>.tar.gz
+#   make template-debian          templates/cache/debian-12-x86_64-minimal.tar.{gz,xz,zst}
+#   make lint                     sh -n on etc/, shellcheck on templates/
+#
+# A scratch node: make install DESTDIR=/tmp/n1, then
+#   VZ_SYSROOT=/tmp/n1 /tmp/n1/usr/sbin/vzctl create 101 --ostemplate ...
+
+SWIFT ?= swift
+# SwiftPM scratch directory; override to build beside another checkout's
+# build (e.g. BUILD=.build-tmpl).
+BUILD ?= .build
+SWIFTFLAGS ?=
+INSTALL ?= install
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+
+# Where the node's files live. vzctl itself reads /etc/vz/vz.conf (below
+# VZ_SYSROOT); the rest comes from vz.conf. Do not change these unless
+# vz.conf is changed to match.
+VZCONFDIR = /etc/vz
+VZDIR = /vz
+STATEDIR = /var/lib/vzctl
+LOGDIR = /var/log
+
+BINARIES = vzctl vzlist
+BINPATH = $(BUILD)/release
+
+# Sample configs: regular files and the ve-vswap-1g symlink.
+SAMPLES = $(notdir $(wildcard etc/conf/ve-*.conf-sample))
+
+# OS templates (templates/README.md).
+TEMPLATE_CACHE ?= templates/cache
+# Output formats, e.g. FORMATS=gz or FORMATS=gz,xz,zst; empty = the
+# recipe's default (busybox: gz; debian: gz,xz,zst).
+FORMATS ?=
+TEMPLATE_FLAGS = --cache "$(TEMPLATE_CACHE)" $(if $(FORMATS),--formats "$(FORMATS)")
+
+.PHONY: all build install install-bin install-layout uninstall clean lint \
+	templates template-busybox template-debian
+
+all: build
+
+build:
+	$(SWIFT) build -c release --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+
+install: install-bin install-layout
+
+install-bin: build
+	@set -e; \
+	for d in $(PREFIX) $(SBINDIR); do \
+		[ -d "$(DESTDIR)$$d" ] || $(INSTALL) -d -m 0755 "$(DESTDIR)$$d"; \
+	done
+	$(INSTALL) -m 0755 $(addprefix $(BINPATH)/,$(BINARIES)) "$(DESTDIR)$(SBINDIR)/"
+
+# Every mode is explicit (install -m / install -d -m), so the result does
+# not depend on the caller's umask, and each directory is created on its own
+# line so that no parent is left to install's umask-derived default.
+# System directories (/etc, /var/log, ...) are only created when missing,
+# never chmod'ed; the node's own directories get their modes enforced.
+install-layout:
+	@set -e; \
+	for d in /etc /var /var/lib $(LOGDIR) $(PREFIX) $(DATADIR); do \
+		[ -d "$(DESTDIR)$$d" ] || $(INSTALL) -d -m 0755 "$(DESTDIR)$$d"; \
+	done
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZCONFDIR)"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZCONFDIR)/conf"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZCONFDIR)/names"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(DATADIR)/vzctl"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZDIR)"
+	@# Container trees hold setuid binaries and the containers' data: no host
+	@# user may reach them. Dumps are memory images, locks are ours alone.
+	$(INSTALL) -d -m 0700 "$(DESTDIR)$(VZDIR)/private"
+	$(INSTALL) -d -m 0700 "$(DESTDIR)$(VZDIR)/root"
+	$(INSTALL) -d -m 0700 "$(DESTDIR)$(VZDIR)/lock"
+	$(INSTALL) -d -m 0700 "$(DESTDIR)$(VZDIR)/dump"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZDIR)/template"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(VZDIR)/template/cache"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(STATEDIR)"
+	@# Samples are ours: always overwritten (symlinks recreated as symlinks).
+	@set -e; \
+	for s in $(SAMPLES); do \
+		dst="$(DESTDIR)$(VZCONFDIR)/conf/$$s"; \
+		if [ -L "etc/conf/$$s" ]; then \
+			ln -sfn "$$(readlink "etc/conf/$$s")" "$$dst"; \
+		else \
+			rm -f "$$dst"; \
+			$(INSTALL) -m 0644 "etc/conf/$$s" "$$dst"; \
+		fi; \
+	done
+	@# vz.conf is a conffile, handled like dpkg does: an existing copy the
+	@# admin has edited is NEVER overwritten; the new default is installed
+	@# beside it as vz.conf.dist. An unedited copy (identical to the pristine
+	@# default kept in $(DATADIR)/vzctl/vz.conf by the previous install) is
+	@# upgraded in place. No copy yet: the default is installed.
+	@set -e; \
+	cur="$(DESTDIR)$(VZCONFDIR)/vz.conf"; \
+	old="$(DESTDIR)$(DATADIR)/vzctl/vz.conf"; \
+	if [ ! -e "$$cur" ] && [ ! -L "$$cur" ]; then \
+		$(INSTALL) -m 0644 etc/vz.conf "$$cur"; \
+		echo "installed $$cur"; \
+	elif cmp -s etc/vz.conf "$$cur"; then \
+		echo "$$cur is up to date"; \
+	elif [ -f "$$old" ] && cmp -s "$$old" "$$cur"; then \
+		$(INSTALL) -m 0644 etc/vz.conf "$$cur.new"; \
+		mv -f "$$cur.new" "$$cur"; \
+		echo "upgraded unedited $$cur"; \
+	else \
+		$(INSTALL) -m 0644 etc/vz.conf "$$cur.dist"; \
+		echo "kept the edited $$cur; the new default is $$cur.dist"; \
+	fi; \
+	$(INSTALL) -m 0644 etc/vz.conf "$$old"
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(SBINDIR)/,$(addsuffix ",$(BINARIES)))
+	rm -f $(addprefix "$(DESTDIR)$(VZCONFDIR)/conf/,$(addsuffix ",$(SAMPLES)))
+	@set -e; \
+	cur="$(DESTDIR)$(VZCONFDIR)/vz.conf"; \
+	old="$(DESTDIR)$(DATADIR)/vzctl/vz.conf"; \
+	if [ -f "$$cur" ] && [ -f "$$old" ] && cmp -s "$$old" "$$cur"; then \
+		rm -f "$$cur"; \
+	elif [ -e "$$cur" ]; then \
+		echo "kept the edited $$cur"; \
+	fi; \
+	rm -f "$$old" "$$cur.dist"; \
+	rmdir "$(DESTDIR)$(DATADIR)/vzctl" 2>/dev/null || true
+	@echo "containers, templates, logs and state under $(DESTDIR)$(VZDIR)," \
+		"$(DESTDIR)$(STATEDIR) and $(DESTDIR)$(VZCONFDIR) were left in place"
+
+clean:
+	$(SWIFT) package clean --scratch-path "$(BUILD)"
+
+lint:
+	@set -e; \
+	for f in etc/vz.conf etc/conf/*.conf-sample; do \
+		sh -n "$$f"; bash -n "$$f"; \
+	done; \
+	echo "etc/: sh -n and bash -n clean"
+	@if command -v shellcheck >/dev/null 2>&1; then \
+		shellcheck -x templates/*.sh && echo "templates/: shellcheck clean"; \
+	else \
+		echo "shellcheck not installed; templates/ not checked"; \
+	fi
+
+templates: template-busybox template-debian
+
+template-busybox:
+	sh templates/busybox.sh $(TEMPLATE_FLAGS)
+
+template-debian:
+	sh templates/debian-12-x86_64-minimal.sh $(TEMPLATE_FLAGS)

@@ -1,0 +1,60 @@
+/// The user beancounter keys of compat §2.4, in the kernel's row order
+/// (`UB_RESOURCES_COMPAT` without the dummies, then swappages and the
+/// config-only avnumproc). The raw value is the lowercase option name.
+public enum Beancounter: String, Sendable, CaseIterable, Hashable {
+    case kmemsize, lockedpages, privvmpages, shmpages, numproc, physpages
+    case vmguarpages, oomguarpages, numtcpsock, numflock, numpty, numsiginfo
+    case tcpsndbuf, tcprcvbuf, othersockbuf, dgramrcvbuf, numothersock
+    case dcachesize, numfile, numiptent, swappages, avnumproc
+
+    /// The config key (`KMEMSIZE`).
+    public var key: String { ValueSyntax.asciiUppercased(rawValue) }
+
+    /// The `--kmemsize` option name, without dashes.
+    public var option: String { rawValue }
+
+    public var unit: ResourceUnit {
+        switch self {
+        case .lockedpages, .privvmpages, .shmpages, .physpages, .vmguarpages, .oomguarpages, .swappages:
+            return .pages
+        case .kmemsize, .tcpsndbuf, .tcprcvbuf, .othersockbuf, .dgramrcvbuf, .dcachesize:
+            return .bytes
+        case .numproc, .numtcpsock, .numflock, .numpty, .numsiginfo, .numothersock, .numfile, .numiptent, .avnumproc:
+            return .items
+        }
+    }
+
+    /// `vzctl set` short options (compat §1).
+    public var shortOption: Character? {
+        switch self {
+        case .numproc: return "p"
+        case .numpty: return "t"
+        case .kmemsize: return "k"
+        case .lockedpages: return "l"
+        case .numflock: return "f"
+        case .numsiginfo: return "i"
+        case .tcprcvbuf: return "b"
+        case .numfile: return "n"
+        case .dcachesize: return "x"
+        case .numiptent: return "e"
+        default: return nil
+        }
+    }
+
+    /// Keys older configs used for the same counter (vzctl `config[]` aliases).
+    public var legacyKeys: [String] {
+        switch self {
+        case .dcachesize: return ["DCACHE"]
+        case .numiptent: return ["IPTENTRIES"]
+        default: return []
+        }
+    }
+
+    public init?(key: String) {
+        for b in Beancounter.allCases where b.key == key || b.legacyKeys.contains(key) {
+            self = b
+            return
+        }
+        return nil
+    }
+}

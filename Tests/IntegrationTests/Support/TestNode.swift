@@ -1,0 +1,85 @@
+import Glibc
+import Testing
+
+/// A scratch hardware node: a `VZ_SYSROOT` laid out by the project's own
+/// `make install-node` in a fresh /tmp directory, with the busybox template
+/// in its cache. `TestNode.with { node in ... }` removes everything it made
+/// (mounts first, then the tree) on every exit path.
+final class TestNode {
+    static let repo: String = {
+        var p = #filePath
+        for _ in 0..<4 { p = String(p[..<p.lastIndex(of: "/")!]) }
+        return p
+    }()
+
+    /// The busybox template, built once per test run by the recipe in
+    /// templates/ (which is what admins run too).
+    static let busyboxTemplate: String = {
+        let cache = "/tmp/vzt-template-cache"
+        let r = Spawn.shell("set -e; mkdir -p \(cache); ls \(cache)/busybox-*.tar.gz >/dev/null 2>&1 || '\(repo)/templates/busybox.sh' --cache \(cache) >&2")
+        precondition(r.status == 0, "building the busybox template failed: \(r.output)")
+        let found = Spawn.shell("ls \(cache)/busybox-*.tar.gz | head -1").stdout
+        precondition(!found.isEmpty, "no busybox template in \(cache)")
+        return String(found.dropLast())
+    }()
+
+    static var busyboxName: String {
+        var n = String(busyboxTemplate[busyboxTemplate.index(after: busyboxTemplate.lastIndex(of: "/")!)...])
+        n.removeLast(".tar.gz".count)
+        return n
+    }
+
+    let root: String
+    var env: [String: String]
+
+    private init() {
+        var tmpl = Array("/tmp/vzt-node-XXXXXX".utf8CString)
+        let p = tmpl.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(p != nil, "mkdtemp failed")
+        root = String(cString: p!)
+        env = ["VZ_SYSROOT": root, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"]
+        let r = Spawn.shell("make -s -C '\(TestNode.repo)' install-layout DESTDIR='\(root)' && cp '\(TestNode.busyboxTemplate)' '\(root)/vz/template/cache/'")
+        precondition(r.status == 0, "laying out the scratch node failed: \(r.output)")
+    }
+
+    static func with<T>(_ body: (TestNode) throws -> T) rethrows -> T {
+        let node = TestNode()
+        defer { node.destroy() }
+        return try body(node)
+    }
+
+    func vzctl(_ args: String...) -> ProcessResult { vzctl(args) }
+    func vzctl(_ args: [String]) -> ProcessResult { Spawn.run([Spawn.vzctl] + args, env: env) }
+    func vzlist(_ args: String...) -> ProcessResult { Spawn.run([Spawn.vzlist] + args, env: env) }
+
+    func path(_ p: String) -> String { root + p }
+
+    func exists(_ p: String) -> Bool {
+        var st = stat()
+        return lstat(root + p, &st) == 0
+    }
+
+    func read(_ p: String) -> String { Spawn.readText(root + p) }
+
+    /// Every path under the sysroot, relative, sorted (for before/after diffs).
+    func tree(_ sub: String = "") -> [String] {
+        let r = Spawn.shell("cd '\(root)\(sub)' && find . -mindepth 1 | sort")
+        return r.stdout.split(separator: "\n").map(String.init)
+    }
+
+    /// Mounts under the sysroot, deepest first.
+    func mounts() -> [String] {
+        let info = Spawn.readText("/proc/self/mountinfo")
+        return info.split(separator: "\n").compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard f.count > 4 else { return nil }
+            let mp = String(f[4])
+            return mp.hasPrefix(root + "/") ? mp : nil
+        }.sorted { $0.count > $1.count }
+    }
+
+    private func destroy() {
+        for m in mounts() { umount2(m, Int32(MNT_DETACH)) }
+        Spawn.shell("rm -rf --one-file-system '\(root)'")
+    }
+}
