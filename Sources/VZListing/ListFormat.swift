@@ -100,8 +100,19 @@ enum ListFormat {
     /// for any value vzctl itself writes and keeps hand-edited values with a
     /// quote or backslash from breaking the document.
     static func jsonString(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { jsonString($0, into: &out) }
+    }
+
+    static func jsonString(_ s: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
+        // Fast path: nothing to escape, one copy.
+        if !s.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for c in s {
             switch c {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])

@@ -1,4 +1,5 @@
-/// vzlist -j, byte for byte as 4.x printed it:
+/// vzlist -j, byte for byte as 4.x printed it (Listing.render writes the
+/// brackets and streams one `object` per container):
 ///
 ///     [
 ///       {
@@ -16,18 +17,6 @@
 /// Strings, numbers, `null`, lists as `["a", "b"]` (`[]` when empty),
 /// beancounters and quotas as nested objects.
 enum ListJSONRenderer {
-    /// The whole document (the caller may also stream `object`s itself
-    /// between `[` and `\n]\n`).
-    static func document(_ entries: [ListEntry], _ fields: [ListField], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        for (i, e) in entries.enumerated() { object(e, fields, first: i == 0, into: &out) }
-        out.append(contentsOf: "\n]\n".utf8)
-    }
-
-    static func object(_ e: ListEntry, _ fields: [ListField], first: Bool, into out: inout [UInt8]) {
-        object(e, Keys(fields), first: first, into: &out)
-    }
-
     /// Each field's `,\n    "name": ` prepared once per listing, not per value.
     struct Keys {
         let kinds: [FieldKind]
@@ -107,7 +96,8 @@ enum ListJSONRenderer {
                 null(&out)
             }
         case .uptime:
-            out.append(contentsOf: ListFormat.c("%.3f", e.uptime ?? 0).utf8)
+            // A stopped container's is 0.000 (4.x printed 0. when unknown).
+            if let up = e.uptime { out.append(contentsOf: ListFormat.c("%.3f", up).utf8) } else { out.append(contentsOf: zeroUptime) }
         case .cpulimit:
             if let c = e.cpu { number(c.limit, into: &out) } else { null(&out) }
         case .cpuunits:
@@ -131,11 +121,17 @@ enum ListJSONRenderer {
         case .vswap: bool(e.vswap, into: &out)
         case .disabled: bool(e.disabled, into: &out)
         case .vmOvercommit:
-            out.append(contentsOf: ListFormat.c("%g", Double(e.vmOvercommit)).utf8)
+            if e.vmOvercommit == 0 {
+                out.append(UInt8(ascii: "0"))
+            } else {
+                out.append(contentsOf: ListFormat.c("%g", Double(e.vmOvercommit)).utf8)
+            }
         case .netfilter: string(e.netfilter, into: &out)
         case .capability: object(e.capabilities?.map { ($0.name, $0.on) } ?? [], into: &out)
         }
     }
+
+    private static let zeroUptime = Array("0.000".utf8)
 
     private enum UBCText {
         static let held = Array("{\n      \"held\": ".utf8)
@@ -149,12 +145,19 @@ enum ListJSONRenderer {
     /// `print_json_list`: the space-separated items as strings.
     private static func list(_ value: String?, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))
-        if let value {
-            var first = true
-            for item in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                if !first { out.append(contentsOf: ", ".utf8) }
-                ListFormat.jsonString(String(item), into: &out)
-                first = false
+        if var value {
+            value.withUTF8 { u in
+                var i = 0
+                var first = true
+                while i < u.count {
+                    while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
+                    let start = i
+                    while i < u.count, u[i] != 0x20 && u[i] != 0x09 { i += 1 }
+                    guard i > start else { break }
+                    if !first { out.append(contentsOf: [UInt8(ascii: ","), 0x20]) }
+                    ListFormat.jsonString(UnsafeBufferPointer(rebasing: u[start..<i]), into: &out)
+                    first = false
+                }
             }
         }
         out.append(UInt8(ascii: "]"))

@@ -228,8 +228,7 @@ enum ListValueParser {
             guard let m = int(String(text[text.index(after: slash)...])) else { return nil }
             mask = m
         }
-        let family = addr.contains(":") ? AF_INET6 : AF_INET
-        if family == AF_INET {
+        if !addr.contains(":") {
             // glibc's inet_pton takes only the canonical dotted quad (no
             // leading zeros), so the text is its own canonical form.
             guard isDottedQuad(addr.utf8) else { return nil }
@@ -240,25 +239,22 @@ enum ListValueParser {
             }
             return out
         }
+        // IPv6: inet_pton, then inet_ntop's canonical text (2001:DB8:0:0::1 → 2001:db8::1).
         var bin: (UInt64, UInt64) = (0, 0)
-        let ok = String(addr).withCString { src in
-            withUnsafeMutableBytes(of: &bin) { inet_pton(family, src, $0.baseAddress) } == 1
+        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = String(addr).withCString { src in
+            withUnsafeMutableBytes(of: &bin) { inet_pton(AF_INET6, src, $0.baseAddress) } == 1
         }
-        guard ok else { return nil }
-        var out: String
-        do {
-            var buf: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-            let printed: String? = withUnsafeBytes(of: &bin) { b in
-                withUnsafeMutableBytes(of: &buf) { raw in
-                    let dst = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-                    return inet_ntop(family, b.baseAddress, dst, socklen_t(raw.count)).map { String(cString: $0) }
-                }
+        guard parsed else { return nil }
+        let printed: String? = withUnsafeBytes(of: &bin) { b in
+            withUnsafeMutableBytes(of: &buf) { raw in
+                let dst = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+                return inet_ntop(AF_INET6, b.baseAddress, dst, socklen_t(raw.count)).map { String(cString: $0) }
             }
-            guard let printed else { return nil }
-            out = printed
         }
+        guard var out = printed else { return nil }
         if let mask {
-            guard mask >= 0, mask <= (family == AF_INET ? 32 : 128) else { return nil }
+            guard mask >= 0, mask <= 128 else { return nil }
             out += "/\(mask)"
         }
         return out

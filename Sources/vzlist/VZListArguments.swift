@@ -43,7 +43,19 @@ enum VZListArguments {
             // the command line that parses.
             var k = args.count - 1
             while k >= 0 {
-                if let r = try? getopt.parse(Array(args[0..<k])) {
+                if var r = try? getopt.parse(Array(args[0..<k])) {
+                    // Inside a bundle (`-Lx`) the letters before the bad one count too.
+                    let bad = args[k]
+                    if bad.hasPrefix("-"), !bad.hasPrefix("--") {
+                        var j = bad.count - 1
+                        while j > 1 {
+                            if let more = try? getopt.parse(Array(args[0..<k]) + [String(bad.prefix(j))]) {
+                                r = more
+                                break
+                            }
+                            j -= 1
+                        }
+                    }
                     return Parsed(options: r.options.map(option), operands: r.operands, error: message(error, programName))
                 }
                 k -= 1

@@ -250,6 +250,10 @@ import Testing
         let list = Self.run(n, ["-L", "-x"])
         #expect(list?.status == 0)
         #expect(list?.stdout.hasPrefix("ctid            CTID           \n") == true)
+        #expect(Self.run(n, ["-Lx"])?.status == 0)
+        let bundled = Self.run(n, ["-ax"])
+        #expect(bundled?.status == 1)
+        #expect(bundled?.stderr == "vzlist: invalid option -- 'x'\n")
         #expect(Self.run(n, ["--help"])?.status == 1)
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import VZListing
 
@@ -54,6 +55,20 @@ import Testing
         for ok in ["0.0.0.0", "255.255.255.255", "10.20.30.40"] { #expect(ListValueParser.isDottedQuad(ok.utf8)) }
         for bad in ["1.2.3", "1.2.3.4.5", "1..2.3", "256.1.1.1", "01.1.1.1", "1.2.3.", "a.b.c.d", ""] {
             #expect(!ListValueParser.isDottedQuad(bad.utf8), "\(bad)")
+        }
+    }
+
+    /// The hand-written IPv4 check against glibc itself, on random text
+    /// made of the characters that matter.
+    @Test func dottedQuadAgreesWithGlibc() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789..5x".utf8)
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 1...16, using: &rng)
+            let s = String(decoding: (0..<n).map { _ in alphabet.randomElement(using: &rng)! }, as: UTF8.self)
+            var bin: UInt32 = 0
+            let glibc = inet_pton(AF_INET, s, &bin) == 1
+            #expect(ListValueParser.isDottedQuad(s.utf8) == glibc, "\(s)")
         }
     }
 
