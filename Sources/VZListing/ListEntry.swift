@@ -24,7 +24,7 @@ struct ListEntry {
     var searchdomain: String?
 
     /// (held, maxheld, barrier, limit, failcnt) of each needed beancounter,
-    /// at `needs.slot`. 4.x allocated the table for every configured
+    /// at `slots[bc]`. 4.x allocated the table for every configured
     /// container, so a counter missing from the config shows barrier/limit
     /// 0, never `-`.
     var ubc: [UInt64]

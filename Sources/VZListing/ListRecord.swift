@@ -100,7 +100,7 @@ public struct ListRecord: Sendable {
     /// configured one.
     public var privateExists: Bool
     /// 4.x shows NAME only when the names registry agrees with it; false
-    /// when `/etc/vz/names/NAME` points at another container.
+    /// when `/etc/vz/names/NAME` points at another existing container.
     public var nameRegistered: Bool
     /// nil for containers that are not running.
     public var runtime: RuntimeReadings?

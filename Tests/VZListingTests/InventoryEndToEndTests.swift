@@ -10,8 +10,9 @@ import Testing
         let root: String
         private var mounts: [String] = []
 
-        init() {
-            var template = Array("/tmp/vzlist-e2e-XXXXXX".utf8CString)
+        /// `prefix` may contain a space, which mountinfo escapes as `\040`.
+        init(prefix: String = "/tmp/vzlist-e2e-") {
+            var template = Array((prefix + "XXXXXX").utf8CString)
             root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         }
 
@@ -128,8 +129,8 @@ import Testing
     /// 101 named and mounted, 102 with its own VE_PRIVATE (trailing slash),
     /// 103 without a private area, 104 with a suspend dump, 105 on ploop;
     /// plus files that are not containers.
-    static func makeNode() -> Node {
-        let n = Node()
+    static func makeNode(prefix: String = "/tmp/vzlist-e2e-") -> Node {
+        let n = Node(prefix: prefix)
         n.write("/etc/vz/vz.conf", """
             ## global
             VE_ROOT="/vz/root/$VEID"
@@ -204,9 +205,26 @@ import Testing
             """)
     }
 
+    /// Enough containers for the inventory to read them on two threads.
+    @Test func manyContainersStayInOrder() {
+        let n = Node()
+        n.write("/etc/vz/vz.conf", "VE_ROOT=\"/vz/root/$VEID\"\nVE_PRIVATE=\"/vz/private/$VEID\"\n")
+        let ids = Array(1000..<1300)
+        for id in ids {
+            n.write("/etc/vz/conf/\(id).conf", "HOSTNAME=\"ct\(id)\"\nNUMPROC=\"\(id)\"\n")
+            if id % 7 != 0 { n.mkdir("/vz/private/\(id)") }
+        }
+        let shown = ids.filter { $0 % 7 != 0 }
+        guard let r = Self.run(n, ["-a", "-H", "-o", "ctid,numproc.l,hostname"]) else { return }
+        #expect(r.status == 0)
+        #expect(r.stdout == shown.map { "      \($0)       \($0) ct\($0)\n" }.joined())
+        let j = Self.run(n, ["-a", "-j", "-o", "ctid"])
+        #expect(j?.stdout == "[" + shown.enumerated().map { "\($0.offset == 0 ? "" : ",")\n  {\n    \"ctid\": \($0.element)\n  }" }.joined() + "\n]\n")
+    }
+
     @Test func mountedRootShowsMounted() {
         guard getuid() == 0 else { return }
-        let n = Self.makeNode()
+        let n = Self.makeNode(prefix: "/tmp/vzlist e2e-")
         guard n.bind("/vz/private/101", "/vz/root/101") else { return }
         guard let r = Self.run(n, ["-H", "-o", "ctid,status", "101", "104"]) else { return }
         #expect(r.stdout == "       101 mounted\n       104 suspended\n")
