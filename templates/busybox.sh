@@ -55,8 +55,8 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -gt 1 ]; then usage >&2; die "too many arguments"; fi
 [ $# -eq 1 ] && cache=$1
-cache=$(cache_dir "$cache")
 check_formats "$formats"
+cache=$(cache_dir "$cache")
 
 [ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
 # A dynamically linked busybox (Debian's "busybox" package) would need the

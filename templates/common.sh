@@ -14,17 +14,21 @@ die() { msg "error: $*"; exit 1; }
 # Time stamps for the log, in seconds since the epoch.
 now() { date +%s; }
 
-# cache_dir [DIR]: where tarballs go. An explicit DIR (--cache or the
-# positional argument) wins, then $TEMPLATE/cache (vz.conf's TEMPLATE, when
-# exported), then templates/cache/ in the repository (git-ignored).
+# cache_dir [DIR]: where tarballs go, created if needed, as an absolute
+# path (the recipes cd around; a relative path would follow them). An
+# explicit DIR (--cache or the positional argument) wins, then
+# $TEMPLATE/cache (vz.conf's TEMPLATE, when exported), then templates/cache/
+# in the repository (git-ignored).
 cache_dir() {
 	if [ -n "${1:-}" ]; then
-		printf '%s\n' "$1"
+		_c=$1
 	elif [ -n "${TEMPLATE:-}" ]; then
-		printf '%s\n' "$TEMPLATE/cache"
+		_c=$TEMPLATE/cache
 	else
-		printf '%s\n' "$REPO_DIR/templates/cache"
+		_c=$REPO_DIR/templates/cache
 	fi
+	mkdir -p -- "$_c" || die "cannot create $_c"
+	CDPATH='' cd -- "$_c" && pwd -P
 }
 
 # format_ext FORMAT: the file name suffix of a tarball in FORMAT.

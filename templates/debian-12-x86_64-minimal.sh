@@ -24,8 +24,9 @@ PACKAGES=$PACKAGES,iproute2,iputils-ping,procps,netbase,ca-certificates
 PACKAGES=$PACKAGES,cron,rsyslog,logrotate,less,nano
 # Init scripts that make no sense in a container, or are harmful there
 # (umountroot remounts "/" read-only, which for a bind-mounted private area
-# means the host's file system if the container may do it).
-DISABLE_SCRIPTS="hwclock.sh checkroot.sh checkfs.sh umountroot umountfs brightness mount-configfs"
+# means the host's file system if the container may do it; bootlogs copies
+# the kernel log, i.e. the host's, into /var/log/dmesg).
+DISABLE_SCRIPTS="hwclock.sh checkroot.sh checkfs.sh umountroot umountfs brightness mount-configfs bootlogs"
 
 usage() {
 	cat <<EOF
@@ -99,8 +100,8 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -gt 1 ]; then usage >&2; die "too many arguments"; fi
 [ $# -eq 1 ] && cache=$1
-cache=$(cache_dir "$cache")
 check_formats "$formats"
+cache=$(cache_dir "$cache")
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
 command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found (apt-get install debootstrap)"
@@ -190,9 +191,17 @@ cleanup() {
 	trap - EXIT HUP INT TERM
 	[ -z "$PARTIAL" ] || rm -f -- "$PARTIAL"
 	if [ -n "$debootstrap_pid" ] && kill -0 "$debootstrap_pid" 2>/dev/null; then
-		kill -TERM -- "-$debootstrap_pid" 2>/dev/null || true
+		# SIGTERM lets debootstrap unmount what it mounted; after 5 s the
+		# whole session gets SIGKILL (dpkg can sit on SIGTERM for long).
+		# "kill -SIG -PGID" without "--": dash's kill does not take "--".
+		kill -TERM "-$debootstrap_pid" 2>/dev/null || true
+		_i=0
+		while [ "$_i" -lt 50 ] && kill -0 "-$debootstrap_pid" 2>/dev/null; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "-$debootstrap_pid" 2>/dev/null || true
 		wait "$debootstrap_pid" 2>/dev/null || true
-		kill -KILL -- "-$debootstrap_pid" 2>/dev/null || true
 	fi
 	if [ -n "$work" ] && [ -d "$work" ]; then
 		case $work in
