@@ -9,11 +9,15 @@
 #   make template-busybox         templates/cache/busybox-<ver>-<arch>.tar.gz
 #   make template-debian          templates/cache/debian-12-x86_64-minimal.tar.{gz,xz,zst}
 #   make lint                     sh -n on etc/, shellcheck on templates/
+#   make deps                     Debian packages the build, tests and templates need
+#   make check                    deps + the whole test suite (as root; what CI runs)
+#   make demo                     deps + build + busybox template + a scratch node
+#                                 in $(DEMO_ROOT): create a container, list it
 #
 # A scratch node: make install DESTDIR=/tmp/n1, then
 #   VZ_SYSROOT=/tmp/n1 /tmp/n1/usr/sbin/vzctl create 101 --ostemplate ...
 
-SWIFT ?= swift
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # SwiftPM scratch directory; override to build beside another checkout's
 # build (e.g. BUILD=.build-tmpl).
 BUILD ?= .build
@@ -46,7 +50,7 @@ TEMPLATE_CACHE ?= templates/cache
 FORMATS ?=
 TEMPLATE_FLAGS = --cache "$(TEMPLATE_CACHE)" $(if $(FORMATS),--formats "$(FORMATS)")
 
-.PHONY: all build install install-bin install-layout uninstall clean lint \
+.PHONY: deps check demo all build install install-bin install-layout uninstall clean lint \
 	templates template-busybox template-debian
 
 all: build
@@ -159,3 +163,44 @@ template-busybox:
 
 template-debian:
 	sh templates/debian-12-x86_64-minimal.sh $(TEMPLATE_FLAGS)
+
+# Debian packages: libarchive/libcap headers for the build; busybox-static
+# for the test template; bsdtar, zstd, xz, bzip2, pigz for templates and
+# benchmarks; attr (getfattr) and python3 for tests; debootstrap for the
+# Debian template. Installed only when missing.
+DEB_PACKAGES = libarchive-dev libcap-dev pkg-config busybox-static libarchive-tools zstd xz-utils \
+	bzip2 pigz attr python3 debootstrap e2fsprogs util-linux make
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The whole suite: unit tests (config, listing, storage, system) and the
+# integration tests that run the real vzctl/vzlist as root on scratch nodes.
+check: deps
+	@[ "$$(id -u)" = 0 ] || { echo "make check runs as root (containers, mounts, locks)" >&2; exit 1; }
+	$(SWIFT) build --build-tests --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+	$(SWIFT) test --skip-build --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+
+# The main job on a fresh machine, on a scratch node (nothing touches a
+# real /vz or /etc/vz): build, make the busybox template, lay out a node
+# with `make install DESTDIR`, create container 101 and list it.
+DEMO_ROOT ?= /var/tmp/vz-demo
+demo: deps
+	$(MAKE) template-busybox FORMATS=gz
+	$(MAKE) install DESTDIR="$(DEMO_ROOT)"
+	cp templates/cache/busybox-*-x86_64.tar.gz "$(DEMO_ROOT)/vz/template/cache/"
+	@set -e; vz="env VZ_SYSROOT=$(DEMO_ROOT) $(DEMO_ROOT)$(SBINDIR)"; \
+	tmpl=$$(basename templates/cache/busybox-*-x86_64.tar.gz .tar.gz); \
+	if $$vz/vzctl status 101 | grep -q ' exist '; then $$vz/vzctl destroy 101; fi; \
+	set -x; \
+	$$vz/vzctl create 101 --ostemplate $$tmpl --hostname demo.example.com --ipadd 198.51.100.101 --name demo; \
+	$$vz/vzctl status 101; \
+	$$vz/vzctl set 101 --numproc 200:220 --description "demo container" --save; \
+	$$vz/vzlist -a; \
+	$$vz/vzlist -a -o ctid,name,hostname,numproc.b,numproc.l,ostemplate

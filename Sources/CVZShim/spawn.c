@@ -1,10 +1,11 @@
-// posix_spawn file actions, pipe2, chattr flags and setfsuid: GNU-only or variadic
+// posix_spawn file actions, pipe2, prctl, chattr flags and setfsuid: GNU-only or variadic
 // interfaces that Swift cannot reach through its Glibc module.
 #define _GNU_SOURCE
 #include "vzshim.h"
 #include <spawn.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <linux/fs.h>
 #include <unistd.h>
 
@@ -16,6 +17,11 @@ int vz_spawn_addclosefrom(posix_spawn_file_actions_t *fa, int from)
 int vz_spawn_addfchdir(posix_spawn_file_actions_t *fa, int fd)
 {
     return posix_spawn_file_actions_addfchdir_np(fa, fd);
+}
+
+int vz_set_pdeathsig(int sig)
+{
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0);
 }
 
 int vz_pipe2(int fds[2], int flags)

@@ -37,6 +37,13 @@ public enum ExtractWorker {
             writeStderr("vzctl __extract: internal stage, bad arguments: \(arguments)\n")
             return ExitCode.invalidSyntax.rawValue
         }
+        // If vzctl dies, so does the extraction: the CT lock died with vzctl
+        // (the worker holds no fd of it), and the next create's garbage
+        // collection may start removing this staging directory.
+        if options.parentPid > 0 {
+            _ = vz_set_pdeathsig(SIGKILL)
+            if getppid() != options.parentPid { return ExitCode.system.rawValue }
+        }
         var job = ExtractJob(options: options)
         let outcome: ExtractReport.Outcome
         do {
@@ -57,12 +64,15 @@ public enum ExtractWorker {
         var maxBytes: UInt64
         var maxEntries: UInt64
         var progress: Bool
+        /// The spawning vzctl, for PR_SET_PDEATHSIG; 0 = none.
+        var parentPid: pid_t
 
-        init(resultFd: Int32, maxBytes: UInt64, maxEntries: UInt64, progress: Bool) {
+        init(resultFd: Int32, maxBytes: UInt64, maxEntries: UInt64, progress: Bool, parentPid: pid_t = 0) {
             self.resultFd = resultFd
             self.maxBytes = maxBytes
             self.maxEntries = maxEntries
             self.progress = progress
+            self.parentPid = parentPid
         }
 
         /// nil unless every argument is known and `--result-fd` names fd > 2.
@@ -76,6 +86,7 @@ public enum ExtractWorker {
                 case "--result-fd": guard let v = Int32(value), v > 2 else { return nil }; resultFd = v
                 case "--max-bytes": guard let v = UInt64(value) else { return nil }; maxBytes = v
                 case "--max-entries": guard let v = UInt64(value) else { return nil }; maxEntries = v
+                case "--parent-pid": guard let v = pid_t(value), v > 0 else { return nil }; parentPid = v
                 default: return nil
                 }
             }
@@ -84,7 +95,7 @@ public enum ExtractWorker {
 
         var arguments: [String] {
             ["--result-fd=\(resultFd)", "--max-bytes=\(maxBytes)", "--max-entries=\(maxEntries)"]
-                + (progress ? ["--progress"] : [])
+                + (parentPid > 0 ? ["--parent-pid=\(parentPid)"] : []) + (progress ? ["--progress"] : [])
         }
     }
 }
@@ -111,6 +122,7 @@ private struct ExtractJob {
     var skippedNames: [[UInt8]] = []
     var skippedSet: Set<[UInt8]> = []
     var printedWarnings = 0
+    var droppedXattrs: UInt64 = 0
 
     static let flags: Int32 = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
         | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS
@@ -153,6 +165,8 @@ private struct ExtractJob {
             throw readFailure(reader, pipeline, name: nil)
         }
         archive_write_disk_set_options(writer, Self.flags)
+        var cwd = ParentDirectoryCache()
+        guard cwd.usable else { throw WorkerError(.system, "cannot open the staging directory", errno: errno) }
 
         var entry: OpaquePointer?
         while true {
@@ -166,6 +180,15 @@ private struct ExtractJob {
             try admit(entry, name)
             if skip(entry, name) { continue }
 
+            filterXattrs(entry)
+            // Files, symlinks and FIFOs go in relative to their parent
+            // directory; everything else by its full name from the root.
+            if archive_entry_filetype(entry) != S_IFDIR, archive_entry_hardlink(entry) == nil,
+               let (parent, base) = ParentDirectoryCache.split(name), cwd.enter(parent) {
+                archive_entry_copy_pathname(entry, base.map { CChar(bitPattern: $0) } + [0])
+            } else {
+                cwd.reset()
+            }
             try check(archive_write_header(writer, entry), writer, name)
             if archive_entry_size(entry) > 0 {
                 try copyData(reader, writer, pipeline, name)
@@ -173,6 +196,7 @@ private struct ExtractJob {
             try check(archive_write_finish_entry(writer), writer, name)
             progress.update(pipeline.inputPosition)
         }
+        cwd.reset()  // fix-ups and the check below are root-relative
         // Applies the deferred directory modes and times. libarchive ≥ 3.6.0
         // reopens each with O_NOFOLLOW and checks its type first
         // (CVE-2021-31566), so a directory later replaced by a symlink is not
@@ -199,6 +223,36 @@ private struct ExtractJob {
         stats.bytes = sum
     }
 
+    /// Keeps only `user.*` and `security.capability` (ping's file caps).
+    /// `trusted.*` is host-privileged metadata (overlayfs trusts
+    /// `trusted.overlay.redirect`/`metacopy`/`origin` on its layers), and
+    /// `security.selinux`/`evm`/`ima` labels are the host's policy, not the
+    /// template's; `system.*` ACLs arrive through the ACL records instead.
+    private mutating func filterXattrs(_ entry: OpaquePointer) {
+        guard archive_entry_xattr_count(entry) > 0 else { return }
+        var kept: [(String, [UInt8])] = []
+        var dropped = 0
+        archive_entry_xattr_reset(entry)
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        while archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK {
+            guard let name else { continue }
+            let key = String(cString: name)
+            if key.hasPrefix("user.") || key == "security.capability" {
+                kept.append((key, value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
+            } else {
+                dropped += 1
+            }
+        }
+        guard dropped > 0 else { return }
+        droppedXattrs += UInt64(dropped)
+        archive_entry_xattr_clear(entry)
+        for (k, v) in kept {
+            v.withUnsafeBytes { archive_entry_xattr_add_entry(entry, k, $0.baseAddress, $0.count) }
+        }
+    }
+
     /// Device nodes and sockets are left out, and so is a hard link to one.
     private mutating func skip(_ entry: OpaquePointer, _ name: [UInt8]) -> Bool {
         let type = archive_entry_filetype(entry)
@@ -220,7 +274,7 @@ private struct ExtractJob {
         while true {
             let r = archive_read_data_block(reader, &buf, &len, &offset)
             if r == ARCHIVE_EOF { return }
-            if r < ARCHIVE_WARN { throw readFailure(reader, pipeline, name: name) }
+            if r < ARCHIVE_WARN || r == ARCHIVE_RETRY { throw readFailure(reader, pipeline, name: name) }
             if r == ARCHIVE_WARN { warn(name, reader) }
             let w = archive_write_data_block(writer, buf, len, offset)
             if w < ARCHIVE_OK { try check(Int32(truncatingIfNeeded: w), writer, name) }
@@ -308,7 +362,11 @@ private struct ExtractJob {
         }
     }
 
-    private func reportSkipped() {
+    private mutating func reportSkipped() {
+        if droppedXattrs > 0 {
+            stats.warnings += 1
+            writeStderr("Warning: dropped \(droppedXattrs) extended attribute(s) other than user.* and security.capability from the template\n")
+        }
         guard stats.skipped > 0 else { return }
         var line = "Warning: skipped \(stats.skipped) device node(s) in the template: "
         line += skippedNames.map(display).joined(separator: ", ")
@@ -340,8 +398,8 @@ struct ProgressLine {
     }
 
     mutating func finish() {
-        guard enabled, shown >= 0 || total > 0 else { return }
-        writeStderr("\rExtracting template: 100%\n")
+        guard enabled else { return }
+        writeStderr(shown == 100 ? "\n" : "\rExtracting template: 100%\n")
         shown = -1
     }
 

@@ -13,6 +13,7 @@ import VZSystem
 ///       file actions: fchdir(staging),             fd 1,2 = parent's stderr
 ///       dup2 → 0/1/3, closefrom(4)                 fd 3 = result pipe (write end)
 ///       signals default, mask empty                cwd = staging, env LC_CTYPE=C.UTF-8
+///                                                  PR_SET_PDEATHSIG(SIGKILL)
 ///     close own copy of the write end
 ///     read pipe until EOF  ◄────── one record ──── extract, verify, write(3, report)
 ///     waitpid ◄──────────────────────── exit ───── exit(code)
@@ -70,7 +71,8 @@ public enum TemplateExtractor {
             src.append(d)
         }
         let options = ExtractWorker.Options(
-            resultFd: 3, maxBytes: budget.maxBytes, maxEntries: budget.maxEntries, progress: progress)
+            resultFd: 3, maxBytes: budget.maxBytes, maxEntries: budget.maxEntries, progress: progress,
+            parentPid: getpid())
         let pid = try spawn(program, helper + options.arguments, archiveFd: src[0], dirFd: src[1], resultFd: src[2])
         transient.forEach { _ = close($0) }
         transient = []

@@ -145,7 +145,7 @@ private struct Walker {
             try walkBelowTop()
             cur = nil
             stack = []
-            if try removeDirectory(in: parent, top, display: display, topLevel: true) { return }
+            if try removeDirectory(in: parent, top, topLevel: true) { return }
         }
         throw VZError(code, "directory keeps changing during removal", errno: ENOTEMPTY, path: display)
     }
@@ -169,7 +169,7 @@ private struct Walker {
             let done = stack.removeLast()
             let up = try openParent(of: dirFd)
             cur = up
-            if try !removeDirectory(in: up.raw, done.name, display: path(done.name), topLevel: false) {
+            if try !removeDirectory(in: up.raw, done.name, topLevel: false) {
                 let n = (stack[depth - 1].retries[done.name] ?? 0) + 1
                 guard n <= 3 else {
                     throw VZError(code, "directory keeps changing during removal", errno: ENOTEMPTY, path: path(done.name))
@@ -210,12 +210,17 @@ private struct Walker {
     /// says we came from: if the tree was rearranged under us, stop rather
     /// than delete somewhere else.
     private func openParent(of dirFd: Int32) throws(VZError) -> FileDescriptor {
-        let fd = try sys("open ..", path: path(nil), code: code) {
-            openat(dirFd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        // Messages are built only on failure: `path()` walks the whole stack.
+        let fd: Int32
+        switch sysResult({ openat(dirFd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
+        case .success(let f): fd = f
+        case .failure(let e): throw e.error(code, "open ..", path: path(nil))
         }
         let up = FileDescriptor(owning: fd)
         var sx = vz_statx()
-        _ = try sys("statx ..", path: path(nil), code: code) { vz_statx(fd, "", VZ_AT_EMPTY_PATH, &sx) }
+        if case .failure(let e) = sysResult({ vz_statx(fd, "", VZ_AT_EMPTY_PATH, &sx) }) {
+            throw e.error(code, "statx ..", path: path(nil))
+        }
         let expected = stack[stack.count - 1]
         guard devOf(sx) == expected.dev, sx.ino == expected.ino else {
             throw VZError(code, "directory moved during removal", path: path(nil))
@@ -225,7 +230,7 @@ private struct Walker {
 
     /// rmdir of a directory whose entries were all removed. False when it is
     /// not empty after all (an entry appeared), so the caller rescans.
-    private mutating func removeDirectory(in dirFd: Int32, _ name: Name, display shown: String, topLevel: Bool) throws(VZError) -> Bool {
+    private mutating func removeDirectory(in dirFd: Int32, _ name: Name, topLevel: Bool) throws(VZError) -> Bool {
         for attempt in 0..<3 {
             let r = name.withUnsafeBufferPointer { unlinkat(dirFd, $0.baseAddress!, AT_REMOVEDIR) }
             if r == 0 { return true }
@@ -239,10 +244,10 @@ private struct Walker {
                 return false
             case EACCES where attempt == 0: makeWritable(dirFd)
             case EPERM where attempt < 2: clearFlags(dirFd: dirFd, name)
-            default: throw VZError(code, "rmdir", errno: e, path: shown)
+            default: throw VZError(code, "rmdir", errno: e, path: topLevel ? display : path(name))
             }
         }
-        throw VZError(code, "rmdir", errno: EPERM, path: shown)
+        throw VZError(code, "rmdir", errno: EPERM, path: topLevel ? display : path(name))
     }
 
     // MARK: - one directory
@@ -258,7 +263,11 @@ private struct Walker {
             // the calls that need it to report.
             _ = fchmod(dirFd, 0o700)
         }
-        let dupFd = try sys("dup", path: path(nil), code: code) { fcntl(dirFd, F_DUPFD_CLOEXEC, 0) }
+        let dupFd: Int32
+        switch sysResult({ fcntl(dirFd, F_DUPFD_CLOEXEC, 0) }) {
+        case .success(let f): dupFd = f
+        case .failure(let e): throw e.error(code, "dup", path: path(nil))
+        }
         guard let dir = fdopendir(dupFd) else {
             let e = errno
             close(dupFd)

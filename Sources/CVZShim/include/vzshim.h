@@ -56,6 +56,9 @@ int vz_fs_setflags(int fd, unsigned int flags);
 /// Per thread; a non-zero fsuid drops the thread's DAC capabilities.
 int vz_setfsuid(uid_t uid);
 
+/// prctl(PR_SET_PDEATHSIG, sig): prctl(2) is variadic.
+int vz_set_pdeathsig(int sig);
+
 /// pipe2(2) (GNU): both ends O_CLOEXEC from the start.
 int vz_pipe2(int fds[2], int flags);
 
