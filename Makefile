@@ -56,7 +56,7 @@ TEMPLATE_FLAGS = --cache "$(TEMPLATE_CACHE)" $(if $(FORMATS),--formats "$(FORMAT
 all: build
 
 build:
-	$(SWIFT) build -c release --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path "$(BUILD)" $(SWIFTFLAGS)
 
 install: install-bin install-layout
 

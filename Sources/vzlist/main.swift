@@ -1,7 +1,7 @@
 import Glibc
 import VZConfig
 import VZListing
-import VZRuntime
+import VZInventory
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let parsed = VZListArguments.parse(arguments, programName: CommandLine.arguments.first ?? "vzlist")
