@@ -113,7 +113,7 @@ public struct ContainerConfig: Sendable {
     public var quotaugidlimit: UInt64? { decimal("QUOTAUGIDLIMIT") }
     public var diskQuota: Bool? { yesNo("DISK_QUOTA") }
 
-    public var cpuunits: UInt64? { decimal("CPUUNITS").flatMap { (8...500_000).contains($0) ? $0 : nil } }
+    public var cpuunits: UInt64? { decimal("CPUUNITS").flatMap { ValueSyntax.cpuUnitsRange.contains($0) ? $0 : nil } }
     public var cpuweight: UInt64? { decimal("CPUUWEIGHT") }
     /// Percent of one CPU; 0 = no limit.
     public var cpulimit: UInt64? { decimal("CPULIMIT") }

@@ -34,9 +34,41 @@ public struct EffectiveConfig: Sendable {
         return d
     }
 
+    /// Every `$VEID` and `${VEID}` replaced by the CTID. Matched on bytes, as
+    /// vzctl's `strstr` did, in one pass: vzlist substitutes two values of
+    /// each of 1,000 containers.
     public static func substituteVEID(_ v: String, _ ctid: ContainerID) -> String {
-        guard v.contains("$") else { return v }
-        return v.split(separator: "$VEID", omittingEmptySubsequences: false).joined(separator: ctid.description)
-            .split(separator: "${VEID}", omittingEmptySubsequences: false).joined(separator: ctid.description)
+        guard v.utf8.contains(UInt8(ascii: "$")) else { return v }
+        let u = Array(v.utf8)
+        let id = Array(ctid.description.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count + 8)
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "$") {
+                if matches(u, i, "$VEID") {
+                    out += id
+                    i += 5
+                    continue
+                }
+                if matches(u, i, "${VEID}") {
+                    out += id
+                    i += 7
+                    continue
+                }
+            }
+            out.append(u[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func matches(_ u: [UInt8], _ i: Int, _ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard u.count - i >= n else { return false }
+        return word.withUTF8Buffer { w in
+            for k in 0..<n where u[i + k] != w[k] { return false }
+            return true
+        }
     }
 }

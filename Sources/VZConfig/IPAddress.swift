@@ -60,6 +60,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: - inet_pton
 
+    /// Whether `u` is an IPv4 address as glibc's `inet_pton(AF_INET)` reads it.
+    public static func isDottedQuad<S: Sequence<UInt8>>(_ u: S) -> Bool { parse4(u) != nil }
+
     /// glibc `inet_pton4`: exactly four decimal octets, no leading zeros.
     static func parse4<S: Sequence<UInt8>>(_ u: S) -> [UInt8]? {
         var out: [UInt8] = []

@@ -46,7 +46,7 @@ public struct OnOffSettings: Sendable, Hashable, CustomStringConvertible {
     /// `parseLenient`.
     public init(_ text: String, kind: Kind) throws(VZError) {
         self.kind = kind
-        for token in ValueSyntax.tokens(text, separators: " \t,") {
+        for token in OnOffSettings.tokens(text) {
             guard let (index, on) = OnOffSettings.parseToken(token, kind: kind) else {
                 throw VZError(.invalidValue, "Invalid value for --\(kind.option): \(token.debugDescription) (expected name:on or name:off with a known name)")
             }
@@ -56,22 +56,34 @@ public struct OnOffSettings: Sendable, Hashable, CustomStringConvertible {
 
     public static func parseLenient(_ text: String, kind: Kind) -> OnOffSettings {
         var s = OnOffSettings(kind: kind)
-        for token in ValueSyntax.tokens(text, separators: " \t,") {
-            if let (index, on) = parseToken(token, kind: kind) { s.states[index] = on }
-        }
+        for (index, on) in knownTokens(text, kind: kind) { s.states[index] = on }
         return s
     }
 
-    private static func parseToken(_ token: String, kind: Kind) -> (Int, Bool)? {
+    /// The well-formed tokens with known names, in the order written
+    /// (repeats included), the others skipped: for readers that fold them
+    /// differently from `parseLenient`, as vzlist does for FEATURES.
+    public static func knownTokens(_ text: String, kind: Kind) -> [(index: Int, on: Bool)] {
+        tokens(text).compactMap { parseToken($0, kind: kind) }
+    }
+
+    /// A value's tokens: separated by blanks or commas.
+    public static func tokens(_ text: String) -> [String] {
+        ValueSyntax.tokens(text, separators: " \t,")
+    }
+
+    /// `name:on` or `name:off`, split at the last colon; the name unchecked.
+    public static func splitToken(_ token: String) -> (name: Substring, on: Bool)? {
         guard let colon = token.lastIndex(of: ":") else { return nil }
-        let value = token[token.index(after: colon)...]
-        let on: Bool
-        switch value {
-        case "on": on = true
-        case "off": on = false
+        switch token[token.index(after: colon)...] {
+        case "on": return (token[..<colon], true)
+        case "off": return (token[..<colon], false)
         default: return nil
         }
-        let name = token[..<colon]
+    }
+
+    private static func parseToken(_ token: String, kind: Kind) -> (index: Int, on: Bool)? {
+        guard let (name, on) = splitToken(token) else { return nil }
         // vzctl matched capability names with strcasecmp; feature names exactly.
         let index: Int?
         switch kind {

@@ -68,7 +68,7 @@ public enum ParameterTable {
             P("netdev_add", keys: ["NETDEV"], .netdevAdd),
             P("netdev_del", keys: ["NETDEV"], .netdevDel),
             P("netfilter", keys: ["NETFILTER"], flags: .needsRestart, .replace(key: "NETFILTER") { v throws(VZError) in
-                guard ["disabled", "stateless", "stateful", "full"].contains(v) else {
+                guard ValueSyntax.netfilterModes.contains(v) else {
                     throw VZError(.invalidValue, "Invalid value for --netfilter: \(v.debugDescription) (expected disabled, stateless, stateful or full)")
                 }
                 return v
@@ -81,7 +81,7 @@ public enum ParameterTable {
             P("meminfo", keys: ["MEMINFO"], .replace(key: "MEMINFO") { v throws(VZError) in try meminfo(v) }),
 
             // CPU
-            P("cpuunits", keys: ["CPUUNITS"], .replace(key: "CPUUNITS") { v throws(VZError) in String(try ValueSyntax.decimal(v, option: "cpuunits", range: 8...500_000)) }),
+            P("cpuunits", keys: ["CPUUNITS"], .replace(key: "CPUUNITS") { v throws(VZError) in String(try ValueSyntax.decimal(v, option: "cpuunits", range: ValueSyntax.cpuUnitsRange)) }),
             P("cpuweight", keys: ["CPUUWEIGHT"], .replace(key: "CPUUWEIGHT") { v throws(VZError) in String(try ValueSyntax.decimal(v, option: "cpuweight", range: 0...UInt64(UInt32.max))) }),
             P("cpulimit", keys: ["CPULIMIT"], .cpulimit),
             P("cpus", keys: ["CPUS"], .replace(key: "CPUS") { v throws(VZError) in String(try ValueSyntax.decimal(v, option: "cpus", range: 0...UInt64(CPUMask.cpuBits))) }),

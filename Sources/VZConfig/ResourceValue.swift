@@ -37,11 +37,7 @@ public struct ResourceValue: Sendable, Hashable, CustomStringConvertible {
     /// Parses `B[:L]`. `truncated` is set when a number above LONG_MAX was
     /// clamped to unlimited (vzctl warns and goes on).
     public static func parseReportingTruncation(_ text: String, unit: ResourceUnit) -> (value: ResourceValue, truncated: Bool)? {
-        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count <= 2 else { return nil }
-        guard let b = ScaledNumber.parse(parts[0], divisor: unit.divisor) else { return nil }
-        if parts.count == 1 { return (ResourceValue(b.value), b.truncated) }
-        guard let l = ScaledNumber.parse(parts[1], divisor: unit.divisor) else { return nil }
+        guard let (b, l) = ScaledNumber.parsePair(text, divisor: unit.divisor) else { return nil }
         return (ResourceValue(barrier: b.value, limit: l.value), b.truncated || l.truncated)
     }
 

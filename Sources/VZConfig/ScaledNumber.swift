@@ -6,7 +6,9 @@
 ///
 /// Stricter than vzctl where vzctl silently produced nonsense: an empty
 /// string or a trailing `:` is refused instead of being read as 0, and a
-/// fraction needs a suffix (`1.5` bytes or items means nothing).
+/// fraction needs a suffix (`1.5` bytes or items means nothing). `lenient:`
+/// reads those as vzctl did, for vzlist, which shows what vzctl 4.x would
+/// have used rather than what `set` accepts.
 public enum ScaledNumber {
     /// `LONG_MAX` on 64-bit: the kernel's and vzctl's "unlimited".
     public static let unlimited: UInt64 = 9_223_372_036_854_775_807
@@ -34,12 +36,55 @@ public enum ScaledNumber {
 
     /// Parses one number. `divisor` is the key's unit in bytes, or nil when
     /// the key takes no suffix (items, inodes). Returns nil when malformed.
-    public static func parse<S: StringProtocol>(_ text: S, divisor: UInt64?) -> Result? {
-        let u = Array(text.utf8)
-        if u.elementsEqual("unlimited".utf8) { return Result(value: unlimited, truncated: false) }
-        var i = 0
+    ///
+    /// `lenient` reads as vzctl's strtoull/strtold did: no digits is 0
+    /// (`""`, `"K"`), either side of the point may be empty (`5.`, `.5K`)
+    /// but not both, and a fraction without a suffix is truncated (`1.5` →
+    /// 1). `allowUnlimited: false` refuses the word, as vzctl's disk quota
+    /// keys did.
+    public static func parse<S: StringProtocol>(
+        _ text: S, divisor: UInt64?, lenient: Bool = false, allowUnlimited: Bool = true
+    ) -> Result? {
+        withBytes(text) { parse($0, 0, $0.count, divisor: divisor, lenient: lenient, allowUnlimited: allowUnlimited) }
+    }
+
+    /// `B[:L]` (`parse_twoul_sfx`), one number meaning both; each half is
+    /// read as `parse` reads it.
+    public static func parsePair<S: StringProtocol>(
+        _ text: S, divisor: UInt64?, lenient: Bool = false, allowUnlimited: Bool = true
+    ) -> (barrier: Result, limit: Result)? {
+        withBytes(text) { u in
+            var colon = 0
+            while colon < u.count, u[colon] != UInt8(ascii: ":") { colon += 1 }
+            guard let b = parse(u, 0, colon, divisor: divisor, lenient: lenient, allowUnlimited: allowUnlimited) else { return nil }
+            if colon == u.count { return (b, b) }
+            guard let l = parse(u, colon + 1, u.count, divisor: divisor, lenient: lenient, allowUnlimited: allowUnlimited) else {
+                return nil
+            }
+            return (b, l)
+        }
+    }
+
+    /// The text's UTF-8 without a copy when it is stored contiguously, as
+    /// native strings are: vzlist parses a few values for each of 1,000
+    /// containers.
+    @inline(__always)
+    private static func withBytes<S: StringProtocol, R>(_ text: S, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = text.utf8.withContiguousStorageIfAvailable(body) { return r }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
+    /// The number in `u[start..<end]`.
+    private static func parse(
+        _ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+        divisor: UInt64?, lenient: Bool, allowUnlimited: Bool
+    ) -> Result? {
+        if allowUnlimited, end - start == 9, UnsafeBufferPointer(rebasing: u[start..<end]).elementsEqual("unlimited".utf8) {
+            return Result(value: unlimited, truncated: false)
+        }
+        var i = start
         var whole: UInt64 = 0
-        while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+        while i < end, u[i] >= 0x30, u[i] <= 0x39 {
             let (m, o1) = whole.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(u[i] - 0x30))
             // strtoull's ERANGE: vzctl refuses these outright.
@@ -47,30 +92,33 @@ public enum ScaledNumber {
             whole = a
             i += 1
         }
-        guard i > 0 else { return nil }
+        let wholeDigits = i - start
+        guard wholeDigits > 0 || lenient else { return nil }
         // Fraction digits beyond 15 cannot change the result by a whole unit
         // for any suffix we know, and keep the arithmetic within UInt128.
         var frac: UInt128 = 0
         var scale: UInt128 = 1
         var hasFraction = false
-        if i < u.count, u[i] == UInt8(ascii: ".") {
+        if i < end, u[i] == UInt8(ascii: ".") {
             i += 1
-            let start = i
-            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
-                if i - start < 15 {
+            let fracStart = i
+            while i < end, u[i] >= 0x30, u[i] <= 0x39 {
+                if i - fracStart < 15 {
                     frac = frac * 10 + UInt128(u[i] - 0x30)
                     scale *= 10
                 }
                 i += 1
             }
-            guard i > start else { return nil }
+            // strtold takes `5.` and `.5` but not a lone `.`.
+            guard i > fracStart || (lenient && wholeDigits > 0) else { return nil }
             hasFraction = true
         }
-        if i == u.count {
-            if hasFraction { return nil }
+        if i == end {
+            // strtoull stopped at the point: the fraction is dropped.
+            if hasFraction && !lenient { return nil }
             return clamp(UInt128(whole))
         }
-        guard let divisor, divisor > 0, i == u.count - 1, let mul = multiplier(u[i]) else { return nil }
+        guard let divisor, divisor > 0, i == end - 1, let mul = multiplier(u[i]) else { return nil }
         // whole * mul fits: < 2^64 * 2^40. Bail out early when already past
         // LONG_MAX so the scaled sum below cannot overflow UInt128.
         let scaledWhole = UInt128(whole) * UInt128(mul)

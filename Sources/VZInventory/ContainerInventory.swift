@@ -15,7 +15,8 @@ public struct ContainerInventory: ListSource {
 
     public init(sysroot: Sysroot) {
         self.sysroot = sysroot
-        global = InventoryFile.read(sysroot.globalConfig).map { ConfigFile(bytes: $0) } ?? ConfigFile()
+        // Unreadable reads as missing: 4.x listed anyway.
+        global = (try? Files.read(sysroot.globalConfig)).map { ConfigFile(bytes: $0) } ?? ConfigFile()
     }
 
     public init(sysroot: Sysroot, global: ConfigFile) {
@@ -126,7 +127,7 @@ public struct ContainerInventory: ListSource {
         if let id = registeredOwner(of: name) { return id }
         guard !name.isEmpty else { return nil }
         for id in configuredIDs() {
-            guard let bytes = InventoryFile.read(configPath(id)) else { continue }
+            guard let bytes = try? Files.read(configPath(id)) else { continue }
             if ListConfigReader.values(bytes, keys: ["NAME"])["NAME"] == name { return id }
         }
         return nil

@@ -1,4 +1,5 @@
 import Glibc
+import VZSystem
 
 /// The mount points of this mount namespace, from one read of
 /// /proc/self/mountinfo, so that listing 1,000 containers costs one read
@@ -14,7 +15,7 @@ public struct InventoryMountTable: Sendable {
 
     /// Reads /proc/self/mountinfo; an unreadable table means "nothing mounted".
     public static func current() -> InventoryMountTable {
-        guard let bytes = InventoryFile.read("/proc/self/mountinfo") else { return InventoryMountTable(mountPoints: []) }
+        guard let bytes = try? Files.read("/proc/self/mountinfo") else { return InventoryMountTable(mountPoints: []) }
         return InventoryMountTable(mountinfo: bytes)
     }
 
@@ -80,40 +81,6 @@ public struct InventoryMountTable: Sendable {
     }
 }
 
-/// Whole-file reads sized by fstat: one open, fstat, read and close per
-/// config, with no fixed-size scratch buffer to zero for each of 1,000 files.
-enum InventoryFile {
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        // /proc files report size 0: fall back to growing reads.
-        let size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
-        var capacity = size > 0 ? size : 16_384
-        var out = [UInt8](repeating: 0, count: capacity)
-        var used = 0
-        while true {
-            if used == capacity {
-                capacity *= 2
-                out.append(contentsOf: repeatElement(0, count: capacity - out.count))
-            }
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, capacity - used) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            used += n
-            // A regular file read to its stat size is complete: skip the
-            // read that would return 0 (1,000 syscalls for `vzlist -a`).
-            if size > 0 && used == size { break }
-        }
-        out.removeLast(out.count - used)
-        return out
-    }
-}
-
 /// A directory held open for `*at()` calls; closed when the last copy goes.
 final class InventoryDirectory {
     let fd: Int32
@@ -142,19 +109,7 @@ final class InventoryDirectory {
 
     private func readEntries() -> [String: UInt8] {
         var out: [String: UInt8] = [:]
-        let copy = dup(fd)
-        guard copy >= 0, let dir = fdopendir(copy) else {
-            if copy >= 0 { close(copy) }
-            return out
-        }
-        defer { closedir(dir) }
-        rewinddir(dir)
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            out[name] = ent.pointee.d_type
-        }
+        for (name, type) in Files.entries(ofDirectory: fd) { out[name] = type }
         return out
     }
 }
@@ -167,22 +122,9 @@ struct InventoryReadBuffer {
 
     /// Reads `name` in `dir` whole; false when it cannot be opened or read.
     mutating func read(at dir: InventoryDirectory, _ name: String) -> Bool {
-        guard dir.fd >= 0 else { return false }
-        let fd = openat(dir.fd, name, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        used = 0
-        while true {
-            if used == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            used += n
-            // A short read of a regular file is its end: no extra read for 0.
-            if n == 0 || used < bytes.count { return true }
-        }
+        guard let n = Files.read(name, at: dir.fd, into: &bytes) else { return false }
+        used = n
+        return true
     }
 
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {

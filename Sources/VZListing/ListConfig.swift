@@ -9,7 +9,7 @@ public struct ListConfigKey: Hashable, Sendable {
         "IP_ADDRESS", "NAMESERVER", "SEARCHDOMAIN", "DISKSPACE", "DISKINODES", "CPULIMIT", "CPUUNITS", "CPUS",
         "IOPRIO", "IOLIMIT", "IOPSLIMIT", "ONBOOT", "BOOTORDER", "VE_LAYOUT", "FEATURES", "DISABLED",
         "VM_OVERCOMMIT", "NETFILTER", "CAPABILITY",
-    ] + ListedBeancounter.allCases.map { $0.name.uppercased() } + ["DCACHE", "IPTENTRIES"]
+    ] + ListedBeancounter.allCases.map { $0.beancounter.key } + ["DCACHE", "IPTENTRIES"]
 
     static let vePrivate = ListConfigKey(index: 0)
     static let veRoot = ListConfigKey(index: 1)

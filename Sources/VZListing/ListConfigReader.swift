@@ -146,39 +146,16 @@ public enum ListConfigReader {
     }
 
     /// `$VEID`/`${VEID}` substituted and trailing slashes dropped, as
-    /// vzctl's `subst_VEID` does for VE_ROOT and VE_PRIVATE.
+    /// vzctl 4.x's `subst_VEID` does for VE_ROOT and VE_PRIVATE. Only the
+    /// dropping is the listing's: `EffectiveConfig` needs none, since `set`
+    /// writes these paths normalised, but hand-written configs reach vzlist.
     public static func substituteVEID(_ value: String, _ ctid: ContainerID) -> String {
-        let u = Array(value.utf8)
-        let id = Array(ctid.description.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count + 8)
-        var i = 0
-        while i < u.count {
-            if u[i] == UInt8(ascii: "$") {
-                if matches(u, i, "$VEID") {
-                    out += id
-                    i += 5
-                    continue
-                }
-                if matches(u, i, "${VEID}") {
-                    out += id
-                    i += 7
-                    continue
-                }
-            }
-            out.append(u[i])
-            i += 1
+        let s = EffectiveConfig.substituteVEID(value, ctid)
+        let u = s.utf8
+        var end = u.endIndex
+        while u.distance(from: u.startIndex, to: end) > 1, u[u.index(before: end)] == UInt8(ascii: "/") {
+            end = u.index(before: end)
         }
-        while out.count > 1 && out.last == UInt8(ascii: "/") { out.removeLast() }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func matches(_ u: [UInt8], _ i: Int, _ word: StaticString) -> Bool {
-        let n = word.utf8CodeUnitCount
-        guard u.count - i >= n else { return false }
-        return word.withUTF8Buffer { w in
-            for k in 0..<n where u[i + k] != w[k] { return false }
-            return true
-        }
+        return end == u.endIndex ? s : String(s[..<end])
     }
 }

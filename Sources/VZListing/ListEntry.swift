@@ -210,7 +210,7 @@ struct ListEntry {
             if bc == .physpages {
                 // 4.x's is_vswap_config(): a physpages limit that is set and finite.
                 let known = configured != nil || reading?.limit != nil
-                vswap = known && limit != ListValueParser.unlimited && limit != UInt64(ListValueParser.intMax)
+                vswap = known && limit != ScaledNumber.unlimited && limit != UInt64(Int32.max)
             }
         }
 

@@ -1,3 +1,5 @@
+import VZConfig
+
 /// The beancounters vzlist knows, in 4.x's `FOR_ALL_UBC` order (which is
 /// the order of `-L` and of the JSON keys). avnumproc is config-only and has
 /// no column.
@@ -7,31 +9,12 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
     case tcpsndbuf, tcprcvbuf, othersockbuf, dgramrcvbuf, numothersock
     case dcachesize, numfile, numiptent, swappages
 
-    public var name: String {
-        switch self {
-        case .kmemsize: return "kmemsize"
-        case .lockedpages: return "lockedpages"
-        case .privvmpages: return "privvmpages"
-        case .shmpages: return "shmpages"
-        case .numproc: return "numproc"
-        case .physpages: return "physpages"
-        case .vmguarpages: return "vmguarpages"
-        case .oomguarpages: return "oomguarpages"
-        case .numtcpsock: return "numtcpsock"
-        case .numflock: return "numflock"
-        case .numpty: return "numpty"
-        case .numsiginfo: return "numsiginfo"
-        case .tcpsndbuf: return "tcpsndbuf"
-        case .tcprcvbuf: return "tcprcvbuf"
-        case .othersockbuf: return "othersockbuf"
-        case .dgramrcvbuf: return "dgramrcvbuf"
-        case .numothersock: return "numothersock"
-        case .dcachesize: return "dcachesize"
-        case .numfile: return "numfile"
-        case .numiptent: return "numiptent"
-        case .swappages: return "swappages"
-        }
-    }
+    /// VZConfig's beancounter: same order, avnumproc excluded.
+    var beancounter: Beancounter { ListedBeancounter.beancounters[rawValue] }
+
+    private static let beancounters = ListedBeancounter.allCases.map { Beancounter.allCases[$0.rawValue] }
+
+    public var name: String { beancounter.rawValue }
 
     /// Column header (4.x abbreviations).
     public var header: String {
@@ -62,27 +45,12 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
 
     /// The config keys, the first being canonical; the others are the
     /// aliases vzctl's config table accepts.
-    var configKeys: [String] {
-        switch self {
-        case .dcachesize: return ["DCACHESIZE", "DCACHE"]
-        case .numiptent: return ["NUMIPTENT", "IPTENTRIES"]
-        default: return [name.uppercased()]
-        }
-    }
+    var configKeys: [String] { [beancounter.key] + beancounter.legacyKeys }
 
     /// What a size suffix divides by: the page size for page counters, 1 for
     /// byte counters, nil (suffix refused) for item counters, as vzctl's
     /// `parse()` passes to `parse_ub`.
-    var suffixDivisor: UInt64? {
-        switch self {
-        case .lockedpages, .privvmpages, .shmpages, .physpages, .vmguarpages, .oomguarpages, .swappages:
-            return ListValueParser.pageSize
-        case .kmemsize, .tcpsndbuf, .tcprcvbuf, .othersockbuf, .dgramrcvbuf, .dcachesize:
-            return 1
-        default:
-            return nil
-        }
-    }
+    var suffixDivisor: UInt64? { beancounter.unit.divisor }
 }
 
 /// The five numbers of a beancounter, in 4.x's field-table index order.

@@ -1,180 +1,91 @@
-import Glibc
+import VZConfig
 
 /// How vzlist 4.x read each config value it displays (vzctl's
 /// `src/lib/config.c`, `parse()`): a value that does not parse is skipped, as
-/// if the key were absent. Kept in one place so it can later be swapped for
-/// VZConfig's parameter table once that settles; the listing must keep
-/// vzctl's lenient reading (an empty `KMEMSIZE=""` is `0`, `1.5` pages is 1)
-/// because it shows what vzctl would have used, not what `set` accepts.
+/// if the key were absent.
+///
+/// The parsing itself is VZConfig's; what is left here is where vzlist must
+/// stay more lenient than `vzctl set`, because it shows what vzctl 4.x would
+/// have used: an empty `KMEMSIZE=""` is 0, `1.5` pages is 1, a signed
+/// `IOPRIO=+3` or `/+24` mask is read as strtol reads it, FEATURES only ever
+/// turns bits on, and CAPABILITY keeps names as written.
 enum ListValueParser {
-    static let pageSize: UInt64 = 4096
-    /// LONG_MAX: "unlimited".
-    static let unlimited: UInt64 = 9_223_372_036_854_775_807
-    static let intMax = 2_147_483_647
-
     // MARK: - barrier:limit
 
     /// `parse_twoul_sfx`: `B[sfx][:L[sfx]]`, one number meaning both.
-    /// `divisor` nil refuses suffixes (item counters).
+    /// `divisor` nil refuses suffixes (item counters); `allowUnlimited`
+    /// false for the disk quota keys, whose parser had no "unlimited".
     static func pair(_ text: String, divisor: UInt64?, allowUnlimited: Bool = true) -> (UInt64, UInt64)? {
-        var text = text
-        return text.withUTF8 { pair($0, divisor: divisor, allowUnlimited: allowUnlimited) }
-    }
-
-    private static func pair(_ u: UnsafeBufferPointer<UInt8>, divisor: UInt64?, allowUnlimited: Bool) -> (UInt64, UInt64)? {
-        var i = 0
-        guard let first = scaled(u, &i, divisor: divisor, allowUnlimited: allowUnlimited) else { return nil }
-        if i == u.count { return (first, first) }
-        guard u[i] == UInt8(ascii: ":") else { return nil }
-        i += 1
-        guard let second = scaled(u, &i, divisor: divisor, allowUnlimited: allowUnlimited), i == u.count else {
-            return nil
-        }
-        return (first, second)
-    }
-
-    /// `parse_ul_sfx` plus the LONG_MAX clamp of its caller. Stops at ':' or
-    /// the end; strtoull semantics mean an empty number reads as 0.
-    private static func scaled(_ u: UnsafeBufferPointer<UInt8>, _ i: inout Int, divisor: UInt64?, allowUnlimited: Bool) -> UInt64? {
-        if allowUnlimited, u.count - i >= 9, u[i] == UInt8(ascii: "u"), u[i..<(i + 9)].elementsEqual("unlimited".utf8) {
-            i += 9
-            return unlimited
-        }
-        let start = i
-        var whole: UInt64 = 0
-        while i < u.count, isDigit(u[i]) {
-            let (m, o1) = whole.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(u[i] - 0x30))
-            if o1 || o2 { return nil }  // ERANGE
-            whole = a
-            i += 1
-        }
-        var value = LongDouble(whole)
-        var result = whole
-        if i < u.count, u[i] == UInt8(ascii: ".") {
-            // strtold over the same text: "2.2" stays fractional until scaled.
-            i += 1
-            while i < u.count, isDigit(u[i]) { i += 1 }
-            guard let v = LongDouble(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)) else { return nil }
-            value = v
-            result = v >= LongDouble(UInt64.max) ? UInt64.max : UInt64(v)
-        }
-        if i < u.count, u[i] != UInt8(ascii: ":") {
-            guard let divisor, divisor > 0, let mul = multiplier(u[i]) else { return nil }
-            let v = value * LongDouble(mul) / LongDouble(divisor)
-            result = v > LongDouble(unlimited) ? unlimited + 1 : UInt64(v)
-            i += 1
-        }
-        return min(result, unlimited)
-    }
-
-    /// vzctl's `get_mul`.
-    static func multiplier(_ c: UInt8) -> UInt64? {
-        switch c | 0x20 {
-        case UInt8(ascii: "t"): return 1 << 40
-        case UInt8(ascii: "g"): return 1 << 30
-        case UInt8(ascii: "m"): return 1 << 20
-        case UInt8(ascii: "k"): return 1 << 10
-        case UInt8(ascii: "p"): return pageSize
-        case UInt8(ascii: "b"): return 1
-        default: return nil
-        }
+        ScaledNumber.parsePair(text, divisor: divisor, lenient: true, allowUnlimited: allowUnlimited)
+            .map { ($0.barrier.value, $0.limit.value) }
     }
 
     // MARK: - scalars
 
     /// `yesno2id`: exactly "yes" or "no".
-    static func yesNo(_ text: String) -> Bool? {
-        switch text {
-        case "yes": return true
-        case "no": return false
-        default: return nil
-        }
-    }
+    static func yesNo(_ text: String) -> Bool? { ValueSyntax.readYesNo(text) }
 
     /// `parse_ul`: an unsigned decimal filling the whole value.
-    static func unsignedLong(_ text: String) -> UInt64? {
-        var v: UInt64 = 0
-        var any = false
-        for c in text.utf8 {
-            guard isDigit(c) else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(c - 0x30))
-            if o1 || o2 { return nil }
-            v = a
-            any = true
-        }
-        return any ? v : nil
-    }
+    static func unsignedLong(_ text: String) -> UInt64? { ScaledNumber.parseDecimal(text) }
 
-    /// `parse_int`: an optionally signed decimal filling the whole value, in int range.
+    /// `parse_int`: an optionally signed decimal filling the whole value, in
+    /// int range. `set` refuses the sign; 4.x's strtol read it.
     static func int(_ text: String) -> Int? {
-        var u = Substring(text).utf8[...]
-        var negative = false
-        if let f = u.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") {
-            negative = f == UInt8(ascii: "-")
-            u = u.dropFirst()
-        }
-        guard !u.isEmpty, u.count <= 10 else { return nil }
-        var v = 0
-        for c in u {
-            guard isDigit(c) else { return nil }
-            v = v * 10 + Int(c - 0x30)
-        }
-        v = negative ? -v : v
-        return (-intMax - 1...intMax).contains(v) ? v : nil
+        var digits = Substring(text)
+        let negative = text.utf8.first == UInt8(ascii: "-")
+        // By byte, not Character: a sign followed by a combining mark is no sign.
+        if negative || text.utf8.first == UInt8(ascii: "+") { digits = text[text.utf8.index(after: text.utf8.startIndex)...] }
+        // At most ten digits, as INT_MIN has. strtol would take longer
+        // zero-padded forms too; refused as the listing always has.
+        guard digits.utf8.count <= 10,
+              let v = ScaledNumber.parseDecimal(digits, max: negative ? 1 << 31 : UInt64(Int32.max)) else { return nil }
+        return negative ? -Int(v) : Int(v)
     }
 
     /// CPUUNITS: `parse_ul` within MINCPUUNITS..MAXCPUUNITS.
     static func cpuUnits(_ text: String) -> UInt64? {
-        guard let v = unsignedLong(text), (8...500_000).contains(v) else { return nil }
-        return v
+        ScaledNumber.parseDecimal(text).flatMap { ValueSyntax.cpuUnitsRange.contains($0) ? $0 : nil }
     }
 
     /// `parse_cpulimit`: percent of one CPU, or `N%` of all host CPUs.
     static func cpuLimit(_ text: String, hostCPUs: Int) -> UInt64? {
         if text.hasSuffix("%") {
-            guard let v = unsignedLong(String(text.dropLast())), v <= 100 else { return nil }
+            guard let v = ScaledNumber.parseDecimal(text.dropLast(), max: 100) else { return nil }
             return v * UInt64(max(hostCPUs, 1))
         }
-        return unsignedLong(text)
+        return ScaledNumber.parseDecimal(text)
     }
 
     /// IOPRIO: 0..7.
     static func ioPriority(_ text: String) -> Int? {
-        guard let v = int(text), (0...7).contains(v) else { return nil }
-        return v
+        int(text).flatMap { (0...7).contains($0) ? $0 : nil }
     }
 
-    /// `parse_iolimit` for a config value: bytes/s, a suffix scales it,
-    /// `unlimited` is 0, everything clamped to INT_MAX.
+    /// `parse_iolimit` for a config value: bytes/s (not `set`'s megabytes),
+    /// any size suffix scales it, no digits is 0, `unlimited` is 0, and
+    /// everything is clamped to INT_MAX.
     static func ioLimit(_ text: String) -> Int? {
         if text == "unlimited" { return 0 }
-        let u = Array(text.utf8)
-        var i = 0
-        var v: UInt64 = 0
-        while i < u.count, isDigit(u[i]) {
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(u[i] - 0x30))
-            if o1 || o2 { return nil }
-            v = a
-            i += 1
+        var digits = Substring(text)
+        var mul: UInt64 = 1
+        if let last = text.utf8.last, !(last >= 0x30 && last <= 0x39) {
+            guard let m = ScaledNumber.multiplier(last) else { return nil }
+            mul = m
+            digits = text[..<text.utf8.index(before: text.utf8.endIndex)]
         }
-        v = min(v, UInt64(intMax))
-        if i < u.count {
-            guard i == u.count - 1, let mul = multiplier(u[i]) else { return nil }
-            v = v * mul
-        }
-        return Int(min(v, UInt64(intMax)))
+        let intMax = UInt64(Int32.max)
+        guard let v = digits.isEmpty ? 0 : ScaledNumber.parseDecimal(digits) else { return nil }
+        let (bytes, overflow) = min(v, intMax).multipliedReportingOverflow(by: mul)
+        return Int(overflow ? intMax : min(bytes, intMax))
     }
 
     /// IOPSLIMIT: a non-negative int.
     static func iopsLimit(_ text: String) -> Int? {
-        guard let v = int(text), v >= 0 else { return nil }
-        return v
+        int(text).flatMap { $0 >= 0 ? $0 : nil }
     }
 
-    /// `sscanf("%f")`: the longest leading float, as a C float.
+    /// `sscanf("%f")`: the longest leading float, as a C float. (`set`
+    /// only writes plain decimals; hand-edited configs may hold more.)
     static func float(_ text: String) -> Float? {
         let u = Array(text.utf8)
         var i = 0
@@ -202,7 +113,7 @@ enum ListValueParser {
 
     /// A space/tab separated list (NAMESERVER, SEARCHDOMAIN); empty → nil.
     static func words(_ text: String) -> [String]? {
-        let w = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let w = ValueSyntax.tokens(text)
         return w.isEmpty ? nil : w
     }
 
@@ -212,137 +123,73 @@ enum ListValueParser {
     /// had added).
     static func ipAddresses(_ text: String) -> [String]? {
         var out: [String] = []
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+        for token in ValueSyntax.tokens(text) {
+            // Dropped by spelling, as `parse_ip` compared them: `0::0` stays.
             if token == "0.0.0.0" || token == "::" || token == "::0" { continue }
-            guard let ip = canonicalIP(String(token)) else { break }
+            guard let ip = canonicalIP(token) else { break }
             if !out.contains(ip) { out.append(ip) }
         }
         return out.isEmpty ? nil : out
     }
 
+    /// `canon_ip`: `IPAddress.Masked` but for the mask, which is read by
+    /// `parse_int` (so `/+24` is `/24`).
     static func canonicalIP(_ text: String) -> String? {
-        var addr = Substring(text)
-        var mask: Int? = nil
-        if let slash = text.firstIndex(of: "/") {
-            addr = text[..<slash]
-            guard let m = int(String(text[text.index(after: slash)...])) else { return nil }
-            mask = m
-        }
-        if !addr.contains(":") {
-            // glibc's inet_pton takes only the canonical dotted quad (no
-            // leading zeros), so the text is its own canonical form.
-            guard isDottedQuad(addr.utf8) else { return nil }
-            var out = String(addr)
-            if let mask {
-                guard mask >= 0, mask <= 32 else { return nil }
-                out += "/\(mask)"
-            }
-            return out
-        }
-        // IPv6: inet_pton, then inet_ntop's canonical text (2001:DB8:0:0::1 → 2001:db8::1).
-        var bin: (UInt64, UInt64) = (0, 0)
-        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        let parsed = String(addr).withCString { src in
-            withUnsafeMutableBytes(of: &bin) { inet_pton(AF_INET6, src, $0.baseAddress) } == 1
-        }
-        guard parsed else { return nil }
-        let printed: String? = withUnsafeBytes(of: &bin) { b in
-            withUnsafeMutableBytes(of: &buf) { raw in
-                let dst = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-                return inet_ntop(AF_INET6, b.baseAddress, dst, socklen_t(raw.count)).map { String(cString: $0) }
-            }
-        }
-        guard var out = printed else { return nil }
-        if let mask {
-            guard mask >= 0, mask <= 128 else { return nil }
-            out += "/\(mask)"
-        }
-        return out
+        guard let slash = text.firstIndex(of: "/") else { return IPAddress(text)?.description }
+        guard let address = IPAddress(String(text[..<slash])),
+              let mask = int(String(text[text.index(after: slash)...])),
+              mask >= 0, mask <= (address.family == .v4 ? 32 : 128) else { return nil }
+        return "\(address)/\(mask)"
     }
 
     /// glibc `inet_pton(AF_INET)`: four decimal octets ≤ 255, no leading zeros.
     static func isDottedQuad<S: Collection>(_ u: S) -> Bool where S.Element == UInt8 {
-        var parts = 0
-        var value = 0
-        var digits = 0
-        var leadingZero = false
-        for c in u {
-            if c == UInt8(ascii: ".") {
-                guard digits > 0, parts < 3 else { return false }
-                parts += 1
-                value = 0
-                digits = 0
-                leadingZero = false
-            } else if isDigit(c) {
-                if leadingZero { return false }
-                if digits == 0 && c == 0x30 { leadingZero = true }
-                value = value * 10 + Int(c - 0x30)
-                digits += 1
-                if value > 255 { return false }
-            } else {
-                return false
-            }
-        }
-        return parts == 3 && digits > 0
+        IPAddress.isDottedQuad(u)
     }
 
     // MARK: - on/off sets
 
     /// vzctl's feature table, in its order (that of the output too).
-    static let featureNames = ["sysfs", "nfs", "sit", "ipip", "ppp", "ipgre", "bridge", "nfsd"]
+    static let featureNames = OnOffSettings.featureNames
 
     /// FEATURES: `name:on|off` tokens; unknown ones are skipped with a warning
     /// in vzctl. Returns (on, known) bit masks over `featureNames`.
     static func features(_ text: String) -> (mask: UInt32, known: UInt32) {
         var mask: UInt32 = 0
         var known: UInt32 = 0
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
-            guard let colon = token.lastIndex(of: ":"),
-                  let bit = featureNames.firstIndex(of: String(token[..<colon])) else { continue }
-            let state = token[token.index(after: colon)...]
-            guard state == "on" || state == "off" else { continue }
-            // vzctl only ever sets bits here, so a later "off" does not undo an "on".
+        for (bit, on) in OnOffSettings.knownTokens(text, kind: .feature) {
+            // vzctl only ever sets bits here, so a later "off" does not undo an
+            // "on" (`OnOffSettings` lets the last one win).
             known |= 1 << bit
-            if state == "on" { mask |= 1 << bit }
+            if on { mask |= 1 << bit }
         }
         return (mask, known)
     }
 
-    /// CAPABILITY: `name:on|off` tokens, in file order, later ones winning.
-    /// nil when the value is malformed (vzctl refuses the whole key).
+    /// CAPABILITY: `name:on|off` tokens, in file order, later ones winning,
+    /// names as written and not checked against the table (vzlist shows
+    /// what the file says). nil when the value is malformed (vzctl refuses
+    /// the whole key).
     static func capabilities(_ text: String) -> [(name: String, on: Bool)]? {
         var out: [(name: String, on: Bool)] = []
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
-            guard let colon = token.lastIndex(of: ":") else { return nil }
-            let name = String(token[..<colon])
-            let state = token[token.index(after: colon)...]
-            guard !name.isEmpty, state == "on" || state == "off" else { return nil }
-            if let i = out.firstIndex(where: { $0.name == name }) { out.remove(at: i) }
-            out.append((name, state == "on"))
+        for token in OnOffSettings.tokens(text) {
+            guard let (name, on) = OnOffSettings.splitToken(token), !name.isEmpty else { return nil }
+            let n = String(name)
+            if let i = out.firstIndex(where: { $0.name == n }) { out.remove(at: i) }
+            out.append((n, on))
         }
         return out.isEmpty ? nil : out
     }
 
     /// NETFILTER's four modes.
     static func netfilter(_ text: String) -> String? {
-        ["disabled", "stateless", "stateful", "full"].contains(text) ? text : nil
+        ValueSyntax.netfilterModes.contains(text) ? text : nil
     }
 
-    /// NAME characters vzctl's `check_name` allows.
+    /// NAME characters vzctl's `check_name` allows, at any length.
     static func isValidName(_ text: String) -> Bool {
-        text.utf8.allSatisfy { c in
-            isDigit(c) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || c == 0x20 || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: "_")
-                || c == UInt8(ascii: ".")
-        }
+        ValueSyntax.isValidContainerName(text, lenient: true)
     }
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 }
-
-// vzctl did this arithmetic in C's long double; x86-64 has it natively.
-#if arch(x86_64) || arch(i386)
-typealias LongDouble = Float80
-#else
-typealias LongDouble = Double
-#endif
