@@ -28,9 +28,16 @@ import VZConfig
 /// * a header the reader had to retry (bad checksum: bsdtar then exits 0 with
 ///   the member silently missing) or anything worse is fatal (47); warnings
 ///   are printed and counted;
+/// * extended attributes: `user.*` and `security.capability` only (see
+///   `filterXattrs`);
 /// * byte and entry budgets are checked against each header before it is
 ///   written (46), as is ENOSPC/EDQUOT while writing;
 /// * afterwards the tree must contain an init or a shell (47, see `verify`).
+///
+/// Speed: decompression runs on a second thread (`DecompressPipeline`) and
+/// the writer works relative to each member's parent directory
+/// (`ParentDirectoryCache`); nothing is fsync'ed (a syncfs is the caller's
+/// choice).
 public enum ExtractWorker {
     public static func main(arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {

@@ -34,7 +34,12 @@ public enum TemplateExtractor {
     ///   - progress: draw a percentage on stderr (stderr a terminal, not --quiet).
     /// - Throws: 47 bad template (unreadable, not tar, damaged, an escape
     ///   attempt, no init/shell), 46 no space (budget, ENOSPC, EDQUOT),
-    ///   3 system errors (spawn failed, helper killed by a signal).
+    ///   91 when `archive` vanished, 3 system errors (spawn failed, helper
+    ///   killed by a signal).
+    ///
+    /// Blocks until the helper exits. The helper sets PR_SET_PDEATHSIG, which
+    /// fires when the spawning *thread* ends, so call this from a thread that
+    /// outlives the extraction (vzctl's main thread).
     @discardableResult
     public static func extract(
         archive: String, into staging: String, budget: ExtractBudget, progress: Bool = false, helper: [String]

@@ -91,6 +91,45 @@ import VZSystem
         box.check()
     }
 
+    /// The worker keeps its cwd in the parent of a run of files (see
+    /// ParentDirectoryCache). A symlink that replaces an empty subdirectory
+    /// of that cwd must still stop a later member written through it.
+    @Test func symlinkSwappedInsideCachedDirectoryRefused() throws {
+        let box = try Sandbox("cwdswap")
+        defer { box.close() }
+        let b = try ArchiveBuilder(box.archive)
+        try b.shell()
+        try b.dir("s")
+        try b.dir("s/t")
+        try b.file("s/f1", Array("a".utf8))  // cwd is now s
+        try b.symlink("s/t", to: box.canary)  // replaces the empty dir s/t
+        try b.file("s/f2", Array("b".utf8))
+        try b.file("s/t/pwned", Array("pwned\n".utf8))
+        try b.finish()
+        box.expectFailure(.badTemplate)
+        #expect(!Files.exists(box.canary + "/pwned"))
+        box.check()
+    }
+
+    /// Same, with the cwd inside the directory that later turns into a
+    /// symlink one level up.
+    @Test func symlinkSwappedAboveCachedDirectoryRefused() throws {
+        let box = try Sandbox("cwdswap2")
+        defer { box.close() }
+        let b = try ArchiveBuilder(box.archive)
+        try b.shell()
+        try b.dir("p")
+        try b.dir("p/q")
+        try b.file("p/q/f", Array("a".utf8))  // cwd is now p/q
+        try b.file("p/q/g", Array("a".utf8))
+        try b.symlink("p2", to: box.canary)
+        try b.file("p2/q/pwned", Array("pwned\n".utf8))
+        try b.finish()
+        box.expectFailure(.badTemplate)
+        #expect(!Files.exists(box.canary + "/q"))
+        box.check()
+    }
+
     @Test func hardlinkOutsideRefused() throws {
         for (i, target) in ["../x", "/etc/passwd", "link/keep"].enumerated() {
             let box = try Sandbox("hardlink\(i)")
@@ -196,6 +235,27 @@ import VZSystem
         try AtomicFile.write(box.archive, stream)
         box.expectFailure(.noDiskSpace, budget: ExtractBudget(maxBytes: 1 << 30, maxEntries: 1000))
         #expect(statNoFollow(box.staging + "/terabyte") == nil)
+        box.check()
+    }
+
+    /// The budget is an estimate; a file system that fills up anyway
+    /// (ENOSPC from write) is 46 too. Staging is a 1 MiB tmpfs here.
+    @Test func diskFullIs46() throws {
+        let box = try Sandbox("enospc")
+        defer { box.close() }
+        guard mount("tmpfs", box.staging, "tmpfs", 0, "size=1m,mode=0700") == 0 else {
+            Issue.record("cannot mount a tmpfs: \(errno)")
+            return
+        }
+        var mounted = true
+        defer { if mounted { _ = umount2(box.staging, Int32(MNT_DETACH)) } }
+        let b = try ArchiveBuilder(box.archive, filter: .zstd)
+        try b.shell()
+        try b.zeros("big", size: 4 << 20)
+        try b.finish()
+        box.expectFailure(.noDiskSpace)
+        #expect(umount2(box.staging, 0) == 0)
+        mounted = false
         box.check()
     }
 

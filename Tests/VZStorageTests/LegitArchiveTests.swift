@@ -38,6 +38,12 @@ import VZSystem
         try b.file(bytes: [], Array("y".utf8), wideName: "names/" + wide)
         try b.dir("dev")
         try b.fifo("dev/initctl")
+        // Name shapes the worker's parent-directory fast path must leave to
+        // libarchive or place correctly: a top-level file after deep ones,
+        // a "./" prefix, a doubled slash.
+        try b.file("toplevel", Array("t".utf8))
+        try b.file("./etc/dotslash", Array("d".utf8))
+        try b.file("etc//double", Array("w".utf8))
         try b.finish()
     }
 
@@ -47,7 +53,7 @@ import VZSystem
         defer { box.close() }
         try Self.build(box.archive, format: .pax, filter: filter)
         let stats = try box.extract()
-        #expect(stats.entries == 19)
+        #expect(stats.entries == 22)
         #expect(stats.skipped == 0)
         #expect(stats.warnings == 0)
         try verifyTree(box.staging)
@@ -144,6 +150,11 @@ import VZSystem
 
         let fifo = try #require(statNoFollow(root + "/dev/initctl"))
         #expect(fifo.st_mode & S_IFMT == S_IFIFO)
+
+        #expect(try Files.readString(root + "/toplevel") == "t")
+        #expect(try Files.readString(root + "/etc/dotslash") == "d")
+        #expect(try Files.readString(root + "/etc/double") == "w")
+        #expect(Files.list(root).sorted() == ["bin", "dev", "etc", "home", "names", "sbin", "toplevel"])
     }
 }
 
