@@ -62,6 +62,7 @@ public struct CreateOperation {
         let (ctid, lock) = try claim(request)
         if request.ctid == nil { request.onAssigned?(ctid) }
         console.about(ctid)
+        CrashPoint.reached("create.locked")
         defer { lock?.release() }
         try create(ctid, request)
         return ctid
@@ -169,13 +170,16 @@ public struct CreateOperation {
         _ = try sys("mkdir", path: staging, code: .cannotCreatePrivate) { mkdir(staging, 0o700) }
         do {
             try PrivateArea.markPending(staging, ctid)
+            CrashPoint.reached("create.staged")
             let budget = try ExtractBudget.forPrivateArea(at: parent, config: effective)
             _ = try TemplateExtractor.extract(
                 archive: archive, into: staging, budget: budget,
                 progress: request.progress, helper: extractHelper)
+            CrashPoint.reached("create.extracted")
             // vzctl leaves the top of a private area 0755 whatever the tarball says.
             _ = chmod(staging, 0o755)
             try Files.rename(staging, hostPrivate, noReplace: true)
+            CrashPoint.reached("create.renamed")
         } catch {
             try? SafeRemove.removeTree(at: staging)
             console.error("Creation of container private area failed")
@@ -189,6 +193,7 @@ public struct CreateOperation {
             try registerName(ctid, config)
             try Files.makeDirectories(node.sysroot.confDir, mode: 0o755)
             try AtomicFile.write(confPath, config.render())
+            CrashPoint.reached("create.committed")
         } catch {
             try? SafeRemove.removeTree(at: hostPrivate)
             console.error("Creation of container private area failed")

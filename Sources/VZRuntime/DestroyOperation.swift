@@ -23,6 +23,7 @@ public struct DestroyOperation {
         console.about(ctid)
         let lock = try node.lock(ctid, skip: skipLock)
         defer { lock?.release() }
+        CrashPoint.reached("destroy.locked")
 
         let effective = try node.effective(ctid)
         guard let privatePath = effective["VE_PRIVATE"], !privatePath.isEmpty else {
@@ -61,10 +62,12 @@ public struct DestroyOperation {
                     throw error.with(code: .cannotDeletePrivate).prefixed("Can't move private area to trash: ")
                 }
                 trash = t
+                CrashPoint.reached("destroy.trashed")
             }
         }
 
         try retireConfig(ctid)
+        CrashPoint.reached("destroy.retired")
         NameRegistry(node: node).unregister(ctid)
         if !isMountPoint(hostRoot) { _ = rmdir(hostRoot) }
         if let trash {

@@ -1,72 +1,115 @@
 import Glibc
 import Testing
 
-/// kill -9 of `vzctl create` and `vzctl destroy` at random points: whatever
-/// is left, `vzlist -a` shows only complete containers, and the next
-/// create/destroy works (security guide §3.6).
+/// kill -9 of `vzctl create` and `vzctl destroy`: at every named crash point
+/// (deterministic), and at random moments (24 runs each). Whatever is left,
+/// `vzlist -a` shows only complete containers, and the next create/destroy
+/// works and leaves no debris (security guide §3.6).
 @Suite(.serialized)
 struct CrashTests {
-    /// Delays spread over the whole run of a create of the busybox template
-    /// (~20-100 ms here), plus a few past its end.
-    static func delays(_ n: Int) -> [useconds_t] {
-        (0..<n).map { i in useconds_t(i * 150_000 / n + Int.random(in: 0..<3000)) }
+    static let createPoints = ["create.locked", "create.staged", "create.extracted", "create.renamed", "create.committed"]
+    static let destroyPoints = ["destroy.locked", "destroy.trashed", "destroy.retired"]
+
+    /// After a crashed create of CT 201: a listed container is complete; a
+    /// retry succeeds (or says it exists, when it was complete); destroy
+    /// leaves the private directory as it was.
+    static func checkAfterCreateCrash(_ node: TestNode, _ what: String) {
+        let t = TestNode.slowTemplate
+        let listed = node.vzlist("-a", "-H", "-o", "ctid").stdout
+        if listed.isEmpty {
+            #expect(!node.exists("/etc/vz/conf/201.conf"), "\(what): a config without a listed container")
+            #expect(node.vzctl("status", "201").stdout.hasPrefix("CTID 201 deleted"), "\(what)")
+        } else {
+            #expect(listed == "       201\n", "\(what)")
+            #expect(node.entryCount("/vz/private/201") == t.entries, "\(what): listed but incomplete")
+        }
+        let again = node.vzctl("create", "201", "--ostemplate", t.name)
+        #expect(again.status == 0 || (again.status == 44 && !listed.isEmpty), "\(what) retry: \(again.output)")
+        #expect(node.vzlist("-a", "-H", "-o", "ctid").stdout == "       201\n", "\(what)")
+        #expect(node.entryCount("/vz/private/201") == t.entries, "\(what)")
+        #expect(node.vzctl("destroy", "201").status == 0, "\(what)")
+        #expect(node.tree("/vz/private").isEmpty, "\(what): left \(node.tree("/vz/private"))")
+        #expect(node.tree("/vz/lock").isEmpty, "\(what): lock left \(node.tree("/vz/lock"))")
     }
 
-    @Test func killDuringCreate() {
-        TestNode.with { node in
-            let baseline = node.tree("/vz/private")
-            var killed = 0
-            for (i, delay) in Self.delays(24).enumerated() {
-                let p = Spawn.start([Spawn.vzctl, "create", "201", "--ostemplate", TestNode.busyboxName], env: node.env)
-                usleep(delay)
-                kill(p.pid, SIGKILL)
-                let r = Spawn.wait(p.pid, out: p.out, err: p.err)
-                if r.signal == SIGKILL { killed += 1 }
+    /// After a crashed destroy of CT 202: a listed container is complete, and
+    /// re-running destroy finishes the job.
+    static func checkAfterDestroyCrash(_ node: TestNode, _ what: String) {
+        let listed = node.vzlist("-a", "-H", "-o", "ctid").stdout
+        if !listed.isEmpty {
+            #expect(node.entryCount("/vz/private/202") == TestNode.slowTemplate.entries, "\(what): listed but incomplete")
+        }
+        let d = node.vzctl("destroy", "202")
+        #expect(d.status == 0, "\(what): \(d.output)")
+        #expect(node.vzlist("-a", "-H").stdout.isEmpty, "\(what)")
+        #expect(node.tree("/vz/private").isEmpty, "\(what): left \(node.tree("/vz/private"))")
+    }
 
-                let listed = node.vzlist("-a", "-H", "-o", "ctid").stdout
-                if listed.isEmpty {
-                    #expect(!node.exists("/etc/vz/conf/201.conf"), "run \(i): a config without a listed container")
-                } else {
-                    // Listed means complete: the whole template is there.
-                    #expect(listed == "       201\n", "run \(i)")
-                    #expect(node.exists("/vz/private/201/bin/busybox"), "run \(i)")
-                    #expect(node.exists("/vz/private/201/sbin/init"), "run \(i)")
-                }
-                // The next create succeeds, or says the container exists.
-                let again = node.vzctl("create", "201", "--ostemplate", TestNode.busyboxName)
-                #expect(again.status == 0 || (again.status == 44 && !listed.isEmpty), "run \(i) retry: \(again.output)")
-                #expect(node.vzlist("-a", "-H", "-o", "ctid").stdout == "       201\n", "run \(i)")
-                #expect(node.vzctl("destroy", "201").status == 0, "run \(i)")
-                #expect(node.tree("/vz/private") == baseline, "run \(i): left \(node.tree("/vz/private"))")
-            }
-            #expect(killed >= 10, "too few runs were actually killed mid-way (\(killed))")
+    @Test(arguments: createPoints)
+    func crashPointInCreate(_ point: String) {
+        TestNode.with { node in
+            node.addSlowTemplate()
+            var env = node.env
+            env["VZCTL_CRASH_AT"] = point
+            let r = Spawn.run([Spawn.vzctl, "create", "201", "--ostemplate", TestNode.slowTemplate.name], env: env)
+            #expect(r.signal == SIGKILL, "\(point): the crash point was not reached: \(r.output)")
+            Self.checkAfterCreateCrash(node, point)
         }
     }
 
-    @Test func killDuringDestroy() {
+    @Test(arguments: destroyPoints)
+    func crashPointInDestroy(_ point: String) {
         TestNode.with { node in
-            var killed = 0
-            for (i, delay) in Self.delays(24).enumerated() {
-                let c = node.vzctl("create", "202", "--ostemplate", TestNode.busyboxName)
-                #expect(c.status == 0, "run \(i): \(c.output)")
-                let p = Spawn.start([Spawn.vzctl, "destroy", "202"], env: node.env)
-                usleep(delay / 3)
-                kill(p.pid, SIGKILL)
-                let r = Spawn.wait(p.pid, out: p.out, err: p.err)
-                if r.signal == SIGKILL { killed += 1 }
+            node.addSlowTemplate()
+            #expect(node.vzctl("create", "202", "--ostemplate", TestNode.slowTemplate.name).status == 0)
+            var env = node.env
+            env["VZCTL_CRASH_AT"] = point
+            let r = Spawn.run([Spawn.vzctl, "destroy", "202"], env: env)
+            #expect(r.signal == SIGKILL, "\(point): the crash point was not reached: \(r.output)")
+            Self.checkAfterDestroyCrash(node, point)
+        }
+    }
 
-                let listed = node.vzlist("-a", "-H", "-o", "ctid").stdout
-                if !listed.isEmpty {
-                    #expect(node.exists("/vz/private/202/bin/busybox"), "run \(i): listed but incomplete")
-                }
-                // Re-running destroy finishes, and then create works again.
-                let d = node.vzctl("destroy", "202")
-                #expect(d.status == 0, "run \(i): \(d.output)")
-                #expect(node.vzlist("-a", "-H").stdout.isEmpty)
-                #expect(node.tree("/vz/private").isEmpty, "run \(i): left \(node.tree("/vz/private"))")
+    /// Wall time of one uninterrupted run, so the random kills spread over
+    /// this machine's actual duration instead of a guessed one.
+    static func duration(_ body: () -> Void) -> useconds_t {
+        var a = timespec(), b = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &a)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &b)
+        return useconds_t(max(1000, (b.tv_sec - a.tv_sec) * 1_000_000 + (b.tv_nsec - a.tv_nsec) / 1000))
+    }
+
+    @Test func randomKillsDuringCreate() {
+        TestNode.with { node in
+            node.addSlowTemplate()
+            let name = TestNode.slowTemplate.name
+            let span = Self.duration { _ = node.vzctl("create", "201", "--ostemplate", name) }
+            #expect(node.vzctl("destroy", "201").status == 0)
+            for i in 0..<24 {
+                let p = Spawn.start([Spawn.vzctl, "create", "201", "--ostemplate", name], env: node.env)
+                usleep(useconds_t.random(in: 0...span))
+                kill(p.pid, SIGKILL)
+                _ = Spawn.wait(p.pid, out: p.out, err: p.err)
+                Self.checkAfterCreateCrash(node, "random run \(i)")
             }
-            #expect(killed >= 8, "too few runs were actually killed mid-way (\(killed))")
-            #expect(node.vzctl("create", "202", "--ostemplate", TestNode.busyboxName).status == 0)
+        }
+    }
+
+    @Test func randomKillsDuringDestroy() {
+        TestNode.with { node in
+            node.addSlowTemplate()
+            let name = TestNode.slowTemplate.name
+            #expect(node.vzctl("create", "202", "--ostemplate", name).status == 0)
+            let span = Self.duration { _ = node.vzctl("destroy", "202") }
+            for i in 0..<24 {
+                #expect(node.vzctl("create", "202", "--ostemplate", name).status == 0, "random run \(i)")
+                let p = Spawn.start([Spawn.vzctl, "destroy", "202"], env: node.env)
+                usleep(useconds_t.random(in: 0...span))
+                kill(p.pid, SIGKILL)
+                _ = Spawn.wait(p.pid, out: p.out, err: p.err)
+                Self.checkAfterDestroyCrash(node, "random run \(i)")
+            }
         }
     }
 }
