@@ -34,6 +34,7 @@ final class TestNode {
             f='\(cache)/\(name).tar.gz'
             if [ ! -f "$f" ]; then
                 d=$(mktemp -d /tmp/vzt-slow.XXXXXX)
+                trap 'rm -rf "$d"' EXIT
                 tar -C "$d" -xzf '\(busyboxTemplate)'
                 for i in $(seq 1 60); do mkdir -p "$d/usr/share/filler$i"; for j in $(seq 1 100); do echo "$i $j" > "$d/usr/share/filler$i/f$j"; done; done
                 tar --numeric-owner -C "$d" -czf "$f.tmp" . && mv "$f.tmp" "$f"
