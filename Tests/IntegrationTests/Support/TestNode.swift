@@ -78,7 +78,11 @@ final class TestNode {
         precondition(mount("tmpfs", root, "tmpfs", 0, "size=4g,mode=0755") == 0, "mount tmpfs on \(root) failed")
         env = ["VZ_SYSROOT": root, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"]
         let r = Spawn.shell("make -s -C '\(TestNode.repo)' install-layout DESTDIR='\(root)' && cp '\(TestNode.busyboxTemplate)' '\(root)/vz/template/cache/'")
-        precondition(r.status == 0, "laying out the scratch node failed: \(r.output)")
+        if r.status != 0 {
+            umount2(root, Int32(MNT_DETACH))
+            rmdir(root)
+            preconditionFailure("laying out the scratch node failed: \(r.output)")
+        }
     }
 
     static func with<T>(_ body: (TestNode) throws -> T) rethrows -> T {
