@@ -35,6 +35,10 @@ let package = Package(
         // Operations: create, destroy, set, status.
         .target(name: "VZRuntime", dependencies: ["VZStorage", "VZSystem", "VZConfig"]),
 
+        // Cgroups v1, hybrid and v2: layout detection, one VPS's cgroup on
+        // every hierarchy, freeze/kill, device allowlist (v1 file / v2 BPF).
+        .target(name: "VZCgroup", dependencies: ["VZSystem", "VZConfig"]),
+
         .executableTarget(name: "vzctl", dependencies: ["VZRuntime", "VZCommandLine"]),
         .executableTarget(name: "vzlist", dependencies: ["VZInventory", "VZListing", "VZCommandLine"]),
 
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "VZListingTests", dependencies: ["VZListing"], resources: [.copy("Golden")]),
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
+        .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),
         .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"]),
     ]
 )

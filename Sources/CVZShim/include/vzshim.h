@@ -66,4 +66,61 @@ int vz_pipe2(int fds[2], int flags);
 #define VZ_UMOUNT_NOFOLLOW 0x8
 #define VZ_O_PATH 010000000
 
+/* --- Running containers (runtime.c): namespace, mount and process calls
+ * that Swift's Glibc module lacks or cannot call (variadic, macros). --- */
+
+/// pivot_root(2).
+int vz_pivot_root(const char *new_root, const char *put_old);
+/// unshare(2) and setns(2) (GNU-only declarations).
+int vz_unshare(int flags);
+/// close_range(2) with flags 0.
+int vz_close_range(unsigned int first, unsigned int last);
+/// pidfd_open(2) and pidfd_send_signal(2).
+int vz_pidfd_open(pid_t pid);
+int vz_pidfd_send_signal(int pidfd, int sig);
+/// mknodat(2) of a character device major:minor (makedev is a macro).
+int vz_mknod_char(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
+/// major/minor of a dev_t (macros in C).
+unsigned int vz_major(uint64_t dev);
+unsigned int vz_minor(uint64_t dev);
+/// f_type of fstatfs(2).
+long vz_fstatfs_type(int fd);
+/// sethostname(2).
+int vz_sethostname(const char *name, size_t len);
+/// prctl(PR_SET_DUMPABLE, v).
+int vz_set_dumpable(int v);
+/// fcntl(F_SETFD, FD_CLOEXEC) / clear (fcntl is variadic).
+int vz_set_cloexec(int fd, int on);
+/// fcntl(F_SETFL, O_NONBLOCK) on.
+int vz_set_nonblock(int fd);
+/// SIGRTMIN+n (glibc computes SIGRTMIN at run time).
+int vz_sigrtmin(void);
+
+#define VZ_CLONE_NEWNS 0x00020000
+#define VZ_CLONE_NEWCGROUP 0x02000000
+#define VZ_CLONE_NEWUTS 0x04000000
+#define VZ_CLONE_NEWIPC 0x08000000
+#define VZ_CLONE_NEWPID 0x20000000
+#define VZ_CLONE_NEWNET 0x40000000
+#define VZ_PROC_SUPER_MAGIC 0x9fa0L
+#define VZ_SYSFS_MAGIC 0x62656572L
+#define VZ_TMPFS_MAGIC 0x01021994L
+
+/* --- cgroup v2 device controller (bpf.c): bpf(2) has no glibc wrapper and
+ * union bpf_attr cannot be filled from Swift. Instructions are struct
+ * bpf_insn laid out as little-endian uint64_t. --- */
+
+/// BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program; returns the prog fd
+/// (O_CLOEXEC). The verifier's log goes to `log` when given.
+int vz_bpf_load_device_prog(const uint64_t *insns, uint32_t count, char *log, uint32_t log_size);
+/// BPF_PROG_ATTACH / BPF_PROG_DETACH with attach type BPF_CGROUP_DEVICE.
+int vz_bpf_attach_device_prog(int cgroup_fd, int prog_fd, uint32_t flags);
+int vz_bpf_detach_device_prog(int cgroup_fd, int prog_fd);
+/// BPF_PROG_QUERY: ids of the device programs attached to the cgroup itself;
+/// *count is the capacity in, the number attached out.
+int vz_bpf_query_device_progs(int cgroup_fd, uint32_t *ids, uint32_t *count);
+/// BPF_PROG_GET_FD_BY_ID.
+int vz_bpf_prog_fd_by_id(uint32_t id);
+#define VZ_BPF_F_ALLOW_MULTI 2u
+
 #endif
