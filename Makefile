@@ -50,13 +50,31 @@ TEMPLATE_CACHE ?= templates/cache
 FORMATS ?=
 TEMPLATE_FLAGS = --cache "$(TEMPLATE_CACHE)" $(if $(FORMATS),--formats "$(FORMATS)")
 
-.PHONY: deps check demo all build install install-bin install-layout uninstall clean lint \
+.PHONY: deps check demo all build monitor install install-bin install-layout uninstall clean lint \
 	templates template-busybox template-debian
 
 all: build
 
 build:
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+	$(MAKE) monitor BUILD="$(BUILD)"
+
+# vzmonitor: the per-VPS parent of a VPS's init (Sources/vzmonitor/monitor.c).
+# Plain C built here, not by SwiftPM, whose executables always link the Swift
+# runtime (~2 MB PSS per process; this one stays in the low hundreds of KiB).
+# Copied next to the debug and release binaries, where vzctl looks first.
+CC ?= cc
+MONITOR_CFLAGS ?= -O2 -Wall -Wextra
+# SwiftPM makes debug/ and release/ symlinks to per-triple directories: only
+# copy into those that exist, after every build (they may be new).
+monitor: $(BUILD)/vzmonitor
+	@for d in debug release; do \
+		[ -d "$(BUILD)/$$d/" ] && cp -f "$(BUILD)/vzmonitor" "$(BUILD)/$$d/vzmonitor" || true; \
+	done
+
+$(BUILD)/vzmonitor: Sources/vzmonitor/monitor.c
+	@mkdir -p "$(BUILD)"
+	$(CC) $(MONITOR_CFLAGS) -o "$@" $<
 
 install: install-bin install-layout
 
@@ -66,6 +84,8 @@ install-bin: build
 		[ -d "$(DESTDIR)$$d" ] || $(INSTALL) -d -m 0755 "$(DESTDIR)$$d"; \
 	done
 	$(INSTALL) -m 0755 $(addprefix $(BINPATH)/,$(BINARIES)) "$(DESTDIR)$(SBINDIR)/"
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(PREFIX)/libexec/vzctl"
+	$(INSTALL) -m 0755 "$(BUILD)/vzmonitor" "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzmonitor"
 
 # Every mode is explicit (install -m / install -d -m), so the result does
 # not depend on the caller's umask, and each directory is created on its own
@@ -127,6 +147,8 @@ install-layout:
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(SBINDIR)/,$(addsuffix ",$(BINARIES)))
+	rm -f "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzmonitor"
+	rmdir "$(DESTDIR)$(PREFIX)/libexec/vzctl" 2>/dev/null || true
 	rm -f $(addprefix "$(DESTDIR)$(VZCONFDIR)/conf/,$(addsuffix ",$(SAMPLES)))
 	@set -e; \
 	cur="$(DESTDIR)$(VZCONFDIR)/vz.conf"; \
@@ -182,9 +204,10 @@ deps:
 
 # The whole suite: unit tests (config, listing, storage, system) and the
 # integration tests that run the real vzctl/vzlist as root on scratch nodes.
-check: deps
+check: deps monitor
 	@[ "$$(id -u)" = 0 ] || { echo "make check runs as root (containers, mounts, locks)" >&2; exit 1; }
 	$(SWIFT) build --build-tests --scratch-path "$(BUILD)" $(SWIFTFLAGS)
+	$(MAKE) monitor BUILD="$(BUILD)"
 	$(SWIFT) test --skip-build --scratch-path "$(BUILD)" $(SWIFTFLAGS)
 
 # The main job on a fresh machine, on a scratch node (nothing touches a

@@ -31,9 +31,10 @@ let package = Package(
         // The node's containers as vzlist sees them: configs, private areas,
         // mounts. Kept apart from VZRuntime so vzlist does not link
         // libarchive and its dependencies (a millisecond of startup each run).
-        .target(name: "VZInventory", dependencies: ["VZListing", "VZSystem", "VZConfig"]),
-        // Operations: create, destroy, set, status.
-        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZSystem", "VZConfig"]),
+        .target(name: "VZInventory", dependencies: ["VZListing", "VZCgroup", "VZSystem", "VZConfig"]),
+        // Operations: create, destroy, set, status, start/stop (the init stage
+        // drops capabilities with libcap; the monitor is C, built by the Makefile).
+        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZSystem", "VZConfig", "CVZShim", "CLibcap"]),
 
         // Cgroups v1, hybrid and v2: layout detection, one VPS's cgroup on
         // every hierarchy, freeze/kill, device allowlist (v1 file / v2 BPF).
@@ -47,6 +48,8 @@ let package = Package(
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
         .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"]),
+        // Fixtures/*.c are compiled by the tests themselves (gcc -static) and
+        // copied into VPS trees; SwiftPM must not build them.
+        .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"], exclude: ["Fixtures"]),
     ]
 )

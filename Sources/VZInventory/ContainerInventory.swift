@@ -235,13 +235,15 @@ public struct ContainerInventory: ListSource {
 
     // MARK: - Running containers
 
-    /// Containers running on this node. None can run yet: the start issue
-    /// adds detection from each container's cgroup (init's pid and start
-    /// time), and this is the one place that will read it.
-    public func runningContainers() -> [ContainerID] { [] }
+    /// Containers running on this node: those with a state file whose init
+    /// the kernel confirms (RunState.liveInit: pid, start time, boot, cgroup).
+    public func runningContainers() -> [ContainerID] {
+        RunState.claimed(sysroot).filter { RunState.runningInit($0, sysroot: sysroot) != nil }.sorted()
+    }
 
-    /// `.running` (or later `.suspended` when frozen) for a live container,
-    /// nil when it is not running, in which case the mount and dump checks
-    /// decide. Always nil until the start issue lands (see above).
-    public func runningState(_ id: ContainerID) -> ListStatus? { nil }
+    /// `.running` for a live container, nil when it is not running, in which
+    /// case the mount and dump checks decide.
+    public func runningState(_ id: ContainerID) -> ListStatus? {
+        RunState.runningInit(id, sysroot: sysroot) == nil ? nil : .running
+    }
 }

@@ -1,4 +1,5 @@
 import VZConfig
+import VZInventory
 import VZSystem
 
 /// What `vzctl status` prints and what other commands check before acting,
@@ -23,7 +24,10 @@ public struct ContainerStatus: Equatable, Sendable {
         return ContainerStatus(exists: exists, mounted: mounted, running: isRunning(ctid, node: node))
     }
 
-    /// Containers cannot be started yet (the run issue adds start, with the
-    /// running state read from the container's cgroup), so none runs.
-    static func isRunning(_ ctid: ContainerID, node: Node) -> Bool { false }
+    /// Running = the init named by the state file is alive, with the start
+    /// time and boot recorded at start (RunState.liveInit): a killed init,
+    /// a crashed vzctl or a node reboot all read as down.
+    static func isRunning(_ ctid: ContainerID, node: Node) -> Bool {
+        RunState.runningInit(ctid, node: node) != nil
+    }
 }

@@ -25,6 +25,7 @@ enum VZCtl {
 
     static let commands: [Command] = [
         CreateCommand.command, DestroyCommand.command, SetCommand.command, StatusCommand.command,
+        StartCommand.command, StopCommand.command, RestartCommand.command, MountCommand.mount, MountCommand.umount,
     ]
 
     static func main(_ argv: [String]) -> Int32 {

@@ -93,6 +93,8 @@ int vz_set_dumpable(int v);
 int vz_set_cloexec(int fd, int on);
 /// fcntl(F_SETFL, O_NONBLOCK) on.
 int vz_set_nonblock(int fd);
+/// Sets a network interface up (SIOCSIFFLAGS; ioctl is variadic).
+int vz_link_up(const char *name);
 /// SIGRTMIN+n (glibc computes SIGRTMIN at run time).
 int vz_sigrtmin(void);
 

@@ -1,0 +1,34 @@
+import Glibc
+import VZCgroup
+import VZConfig
+import VZInventory
+import VZSystem
+
+/// The VPS's cgroups as start/stop/status use them (VZCgroup does the work).
+enum CgroupSupport {
+    /// The host's cgroup layout, read once per process.
+    nonisolated(unsafe) private static var cachedLayout: CgroupLayout?
+
+    static func cgroup(_ ctid: ContainerID, node: Node) throws(VZError) -> ContainerCgroup {
+        let layout: CgroupLayout
+        if let cachedLayout {
+            layout = cachedLayout
+        } else {
+            layout = try CgroupLayout.detect()
+            cachedLayout = layout
+        }
+        return ContainerCgroup(layout: layout, sysroot: node.sysroot, ctid: ctid)
+    }
+
+    /// The device allowlist from DEVICES over the defaults (null, zero,
+    /// ..., pts; no block device).
+    static func deviceRules(_ effective: EffectiveConfig) throws(VZError) -> [DeviceAccessRule] {
+        let devices = try DeviceRule.parseList(effective["DEVICES"] ?? "")
+        return DeviceAllowlist.effective(devices: devices)
+    }
+
+    /// Whether `pid` is in the VPS's cgroup (see RunState.isInCgroup).
+    static func contains(_ pid: pid_t, ctid: ContainerID, node: Node) -> Bool {
+        RunState.isInCgroup(pid, ctid: ctid, sysroot: node.sysroot)
+    }
+}

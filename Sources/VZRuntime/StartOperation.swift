@@ -1,0 +1,158 @@
+import CVZShim
+import Glibc
+import VZConfig
+import VZInventory
+import VZSystem
+
+/// `vzctl start CTID [--force] [--skip-remount] [--wait]` (compat §9; the
+/// handshake is drawn in StartProtocol.swift).
+///
+/// `start` always returns after the init stage has either exec'd the VPS's
+/// init (EOF on the error pipe) or failed (its message and code), so the
+/// exit code is true without `--wait`; `--wait` only changes the closing
+/// line to vzctl's `Container started successfully`. (4.x's --wait waited
+/// for a runlevel FIFO inside the VPS; not implemented.)
+public struct StartOperation {
+    public let node: Node
+    public let console: Console
+
+    public struct Options: Sendable {
+        public var force = false
+        public var skipRemount = false
+        public var wait = false
+        public init(force: Bool = false, skipRemount: Bool = false, wait: Bool = false) {
+            self.force = force
+            self.skipRemount = skipRemount
+            self.wait = wait
+        }
+    }
+
+    public init(node: Node, console: Console) {
+        self.node = node
+        self.console = console
+    }
+
+    public func run(_ ctid: ContainerID, options: Options = Options(), skipLock: Bool = false) throws(VZError) {
+        console.about(ctid)
+        var leftover: ProcessIdentity?
+        do throws(VZError) {
+            let lock = try node.lock(ctid, skip: skipLock)
+            defer { lock?.release() }
+            CrashPoint.reached("start.locked")
+            try startLocked(ctid, options: options, failedMonitor: &leftover)
+        } catch {
+            // The failed start's monitor runs `__reap`, which finds nothing
+            // to do once the lock is free; let it finish so that nothing of
+            // this start is left when we return.
+            if let leftover, let fd = leftover.open() { _ = ProcessIdentity.waitExit(fd, seconds: 5) }
+            throw error
+        }
+    }
+
+    /// The start itself; the caller holds the CT lock (`__reap` restarting
+    /// a VPS rebooted from inside calls this too).
+    func startLocked(_ ctid: ContainerID, options: Options, failedMonitor: inout ProcessIdentity?) throws(VZError) {
+        let effective = try node.effective(ctid)
+        guard effective.container != nil else {
+            throw VZError(.noContainerConfig, "Container config file does not exist")
+        }
+        let paths = try MountOperation.paths(effective, node: node)
+        if (effective["DISABLED"] ?? "no").lowercased() == "yes" && !options.force {
+            throw VZError(.startDisabled, "Container start disabled")
+        }
+        if RunState.runningInit(ctid, node: node) != nil {
+            throw VZError(.running, "Container is already running")
+        }
+        console.info("Starting container...")
+
+        var undo: [() -> Void] = []
+        func rollback() { for step in undo.reversed() { step() } }
+        do throws(VZError) {
+            // A state file naming a dead init is a leftover (killed vzctl,
+            // node reboot): the kernel says the VPS is down.
+            RunState.remove(ctid, node: node)
+            if isMountPoint(paths.hostRoot) && !options.skipRemount {
+                try MountOperation.unmount(paths.hostRoot)
+            }
+            if !isMountPoint(paths.hostRoot) {
+                try MountOperation.mount(paths)
+                undo.append { try? MountOperation.unmount(paths.hostRoot) }
+                console.info("Container is mounted")
+            }
+            CrashPoint.reached("start.mounted")
+
+            // The VPS's cgroups on every hierarchy, devices before attach
+            // (a new cgroup inherits its parent's "everything").
+            let cgroup = try CgroupSupport.cgroup(ctid, node: node)
+            try cgroup.create()
+            undo.append { try? cgroup.killAll(); try? cgroup.remove() }
+            try cgroup.setDevices(CgroupSupport.deviceRules(effective))
+            CrashPoint.reached("start.cgroup")
+            let caps = Capabilities.mask(config: effective["CAPABILITY"], deviceCgroup: true)
+            for w in caps.warnings { console.error(w) }
+
+            let log = try openConsoleLog(ctid)
+            let cgroupNS = access("/proc/self/ns/cgroup", F_OK) == 0
+            let initArgs = StartProtocol.InitArguments(
+                root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS)
+            let flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWPID | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET
+            let m = try MonitorLauncher.spawn(ctid: ctid, cloneFlags: Int32(flags), initArgs: initArgs,
+                                              consoleLog: log, sysroot: node.sysroot)
+            let monitor = ProcessIdentity.current(m.pid)
+            failedMonitor = monitor
+            CrashPoint.reached("start.spawned")
+
+            let report = String(decoding: MonitorLauncher.readToEnd(m.report), as: UTF8.self)
+            guard let pid = pid_t(report.split(separator: "\n").first ?? ""), pid > 0,
+                  let initID = ProcessIdentity.current(pid), let monitor else {
+                // The monitor ended without a child: reap it ourselves.
+                var st: Int32 = 0
+                _ = waitpid(m.pid, &st, 0)
+                failedMonitor = nil
+                throw VZError(.resource, "Unable to start the container: monitor said \(report.isEmpty ? "nothing" : report)")
+            }
+            undo.append {
+                if let fd = initID.open() {
+                    _ = vz_pidfd_send_signal(fd.raw, SIGKILL)
+                    _ = ProcessIdentity.waitExit(fd, seconds: 10)
+                }
+            }
+            // Before "go": everything the VPS ever forks is counted, and
+            // the init stage's cgroup namespace is rooted here.
+            try cgroup.attach(pid)
+
+            let state = RunState(initProcess: initID, monitor: monitor, bootID: RunState.currentBootID())
+            try state.save(ctid, node: node)
+            undo.append { RunState.remove(ctid, node: node) }
+            CrashPoint.reached("start.state")
+
+            var go = StartProtocol.go
+            _ = try sys("Unable to release the init stage", code: .resource) { write(m.go.raw, &go, 1) }
+            CrashPoint.reached("start.go")
+            let errorText = MonitorLauncher.readToEnd(m.errors)
+            if !errorText.isEmpty {
+                throw StartProtocol.decode(errorText)
+            }
+            guard initID.isAlive else {
+                throw VZError(.badTemplate, "Unable to start init, probably incorrect template (init exited at once)")
+            }
+        } catch {
+            console.error("Container start failed")
+            rollback()
+            throw error
+        }
+        failedMonitor = nil
+        console.info(options.wait ? "Container started successfully" : "Container start in progress...")
+    }
+
+    /// `/var/log/vzctl/CTID.console` under VZ_SYSROOT, emptied at each start.
+    private func openConsoleLog(_ ctid: ContainerID) throws(VZError) -> FileDescriptor {
+        let dir = node.host("/var/log/vzctl")
+        try Files.makeDirectories(dir, mode: 0o750)
+        return try FileDescriptor.open("\(dir)/\(ctid).console", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, mode: 0o600)
+    }
+
+    public static func consoleLogPath(_ ctid: ContainerID, node: Node) -> String {
+        node.host("/var/log/vzctl/\(ctid).console")
+    }
+}

@@ -1,0 +1,214 @@
+/*
+ * vzmonitor: the per-VPS parent of the VPS's init. Mechanism only.
+ *
+ * Why a monitor per VPS (LXC's model) and not a node-wide event daemon
+ * (OpenVZ's vzeventd): on a stock kernel the only place that learns how a
+ * VPS's init ended is its parent. reboot(2) inside a child PID namespace
+ * kills that namespace's init, and the parent's wait status says SIGHUP for
+ * a restart and SIGINT for power-off/halt (pid_namespaces(7)). A node-wide
+ * daemon would have to be the parent of every init (a subreaper that never
+ * dies, a single point of failure, and state to rebuild after its own
+ * restart); one small process per VPS fails alone and needs no state.
+ *
+ * Why C and not Swift: it lives as long as the VPS. A Swift process costs
+ * about 2 MB PSS even linked statically; this costs a few hundred KiB at
+ * most, and nothing in CPU at rest (it sleeps in poll(2)).
+ *
+ * Usage (built by vzctl, never typed by an admin):
+ *   vzmonitor CLONE_FLAGS LOG_CAP -- CHILD_ARGV... -- REAP_ARGV...
+ * File descriptors on entry (StartProtocol.swift has the whole handshake):
+ *   0-2 /dev/null
+ *   3   report pipe: we write "<child pid>\n" (or "error <errno>\n"), close
+ *   4   "go" pipe, read end: for the child only
+ *   5   error pipe, write end: for the child only
+ *   6   console log (O_APPEND): what the VPS writes on its console
+ * The child (PID 1 of the new PID namespace) gets the console pty's slave
+ * as 0-2 and keeps 4 and 5; it execs CHILD_ARGV. When it ends, we exec
+ * REAP_ARGV with the raw wait status appended, so no monitor process is
+ * left behind and the policy (restart or clean up) stays in vzctl.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+enum { FD_REPORT = 3, FD_GO = 4, FD_ERROR = 5, FD_LOG = 6 };
+
+static void report(const char *s)
+{
+    ssize_t n = write(FD_REPORT, s, strlen(s));
+    (void)n;
+}
+
+/* Appends console output to the log. The cap: when the log would grow past
+ * `cap` bytes it is truncated and starts again, so the file never exceeds
+ * the cap plus one read (4 KiB) and the latest output is always there. */
+static void relay(int master, unsigned long long cap)
+{
+    char buf[4096];
+    ssize_t n = read(master, buf, sizeof(buf));
+    if (n <= 0)
+        return;
+    struct stat st;
+    if (cap > 0 && fstat(FD_LOG, &st) == 0 && (unsigned long long)st.st_size + (unsigned long long)n > cap)
+        if (ftruncate(FD_LOG, 0) != 0) { /* keep appending; nothing better to do */ }
+    ssize_t w = write(FD_LOG, buf, (size_t)n);
+    (void)w;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 6 || strcmp(argv[3], "--") != 0)
+        return 2;
+    unsigned long flags = strtoul(argv[1], NULL, 0);
+    unsigned long long cap = strtoull(argv[2], NULL, 0);
+    char **child_argv = &argv[4];
+    char **reap_argv = NULL;
+    for (int i = 4; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            argv[i] = NULL;
+            reap_argv = &argv[i + 1];
+            break;
+        }
+    if (reap_argv == NULL || reap_argv[0] == NULL)
+        return 2;
+
+    /* Our own session: vzctl's terminal, process group and its signals
+     * (Ctrl-C on the admin's shell) must not reach the VPS. */
+    setsid();
+
+    /* Signals: everything default, SIGCHLD taken through a signalfd. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < _NSIG; s++)
+        sigaction(s, &dfl, NULL);
+    /* A HUP or INT to the monitor (an admin's stray kill) must not end it:
+     * the VPS would lose its cleanup. */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t chld, none;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &chld, NULL);
+
+    /* The console: a pty on the host's devpts. The child binds its slave
+     * onto the VPS's /dev/console and uses it as init's stdio, as the kernel
+     * gives /dev/console to a real init; we copy the master into the log. */
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char slave_name[64];
+    int slave = -1;
+    if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 &&
+        ptsname_r(master, slave_name, sizeof(slave_name)) == 0)
+        slave = open(slave_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "error %d console\n", errno);
+        report(msg);
+        return 1;
+    }
+    struct termios t;
+    if (tcgetattr(slave, &t) == 0) {
+        t.c_oflag &= ~(tcflag_t)ONLCR; /* the log gets \n, not \r\n */
+        tcsetattr(slave, TCSANOW, &t);
+    }
+
+    /* Raw clone with a NULL stack behaves as fork(); this process has one
+     * thread and the child does only raw system calls before execve. */
+    pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "error %d clone\n", errno);
+        report(msg);
+        return 1;
+    }
+    if (pid == 0) {
+        close(FD_REPORT);
+        close(FD_LOG);
+        close(master);
+        dup2(slave, 0);
+        dup2(slave, 1);
+        dup2(slave, 2);
+        close(slave);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        execve(child_argv[0], child_argv, environ);
+        char msg[80];
+        int n = snprintf(msg, sizeof(msg), "3 cannot execute the init stage: errno %d\n", errno);
+        ssize_t w = write(FD_ERROR, msg, (size_t)n);
+        (void)w;
+        _exit(127);
+    }
+    close(FD_GO);
+    close(FD_ERROR);
+    {
+        char msg[32];
+        snprintf(msg, sizeof(msg), "%d\n", (int)pid);
+        report(msg);
+        close(FD_REPORT);
+    }
+    /* We keep the slave open: with no slave open the master reports POLLHUP
+     * without end, and sysvinit opens and closes /dev/console per message. */
+
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+    int status = 0;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[0].revents & POLLIN)
+            relay(master, cap);
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            ssize_t r = read(sfd, &si, sizeof(si));
+            (void)r;
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid)
+                break;
+        }
+    }
+    /* What the VPS wrote last, then hand over to vzctl. */
+    for (int i = 0; i < 64; i++) {
+        struct pollfd p = { .fd = master, .events = POLLIN };
+        if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+            break;
+        relay(master, cap);
+    }
+
+    int n = 0;
+    while (reap_argv[n])
+        n++;
+    char st[16];
+    snprintf(st, sizeof(st), "%d", status);
+    char **args = calloc((size_t)n + 2, sizeof(char *));
+    if (args == NULL)
+        return 1;
+    for (int i = 0; i < n; i++)
+        args[i] = reap_argv[i];
+    args[n] = st;
+    close(master);
+    close(slave);
+    close(sfd);
+    close(FD_LOG);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(args[0], args, environ);
+    return 127;
+}
