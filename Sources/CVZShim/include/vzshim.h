@@ -125,4 +125,45 @@ int vz_bpf_query_device_progs(int cgroup_fd, uint32_t *ids, uint32_t *count);
 int vz_bpf_prog_fd_by_id(uint32_t id);
 #define VZ_BPF_F_ALLOW_MULTI 2u
 
+/* --- exec, enter, runscript (enter.c): the fork → setns → fork → execve
+ * path, drawn in enter.c. Everything is decided by the caller. --- */
+#include <signal.h>
+
+struct vz_enter_args {
+    int pidfd;                      /* the VPS's verified init */
+    int nsflags;                    /* VZ_CLONE_* to join through the pidfd */
+    const int *cgroup_fds;          /* cgroup.procs of each hierarchy, opened for writing */
+    int cgroup_count;
+    uint64_t cap_bnd, cap_prm, cap_eff, cap_inh;   /* the init's sets */
+    char *const *argv;              /* NULL-terminated; argv[0] replaced when paths is set */
+    char *const *envp;              /* the whole environment of the payload */
+    const char *const *paths;       /* shells tried in order; NULL: execvp(argv[0]) in envp's PATH */
+    int login;                      /* argv[0] = "-" + basename(path) */
+    int stdin_fd;                   /* >= 0: becomes fd 0 (no tty) */
+    int tty;                        /* 1: a PTY in the VPS's devpts; master returned */
+    unsigned short rows, cols;      /* its initial size (0: leave) */
+};
+struct vz_enter_result {
+    pid_t pid;                      /* the payload, a child of the caller; -1 if none */
+    int master;                     /* PTY master (O_CLOEXEC) or -1 */
+    int stage;                      /* VZ_ENTER_* that failed, 0 on success */
+    int err;                        /* its errno */
+};
+#define VZ_ENTER_FORK 1
+#define VZ_ENTER_CGROUP 2
+#define VZ_ENTER_SETNS 3
+#define VZ_ENTER_PTY 4
+#define VZ_ENTER_TTY 5
+#define VZ_ENTER_CHDIR 6
+#define VZ_ENTER_CAPS 7
+#define VZ_ENTER_EXEC 8
+/// Returns 0 once the payload has exec'd, -1 with r->stage/err otherwise
+/// (r->pid, when > 0, must still be reaped).
+int vz_enter(const struct vz_enter_args *a, struct vz_enter_result *r);
+/// signalfd(2), O_CLOEXEC and O_NONBLOCK (sys/signalfd.h is outside Swift's Glibc module).
+int vz_signalfd(const sigset_t *mask);
+/// TIOCGWINSZ / TIOCSWINSZ (ioctl is variadic).
+int vz_get_winsize(int fd, unsigned short *rows, unsigned short *cols);
+int vz_set_winsize(int fd, unsigned short rows, unsigned short cols);
+
 #endif
