@@ -212,18 +212,30 @@ check: deps monitor
 
 # The main job on a fresh machine, on a scratch node (nothing touches a
 # real /vz or /etc/vz): build, make the busybox template, lay out a node
-# with `make install DESTDIR`, create container 101 and list it.
+# with `make install DESTDIR`, create container 101, start it, run commands
+# inside, list it, stop it (so the demo leaves nothing running; `make
+# demo DEMO_KEEP=1` leaves it running for `vzctl enter 101`).
 DEMO_ROOT ?= /var/tmp/vz-demo
+DEMO_KEEP ?=
 demo: deps
 	$(MAKE) template-busybox FORMATS=gz
 	$(MAKE) install DESTDIR="$(DEMO_ROOT)"
 	cp templates/cache/busybox-*-x86_64.tar.gz "$(DEMO_ROOT)/vz/template/cache/"
 	@set -e; vz="env VZ_SYSROOT=$(DEMO_ROOT) $(DEMO_ROOT)$(SBINDIR)"; \
 	tmpl=$$(basename templates/cache/busybox-*-x86_64.tar.gz .tar.gz); \
+	if $$vz/vzctl status 101 | grep -q ' running'; then $$vz/vzctl stop --fast 101; fi; \
 	if $$vz/vzctl status 101 | grep -q ' exist '; then $$vz/vzctl destroy 101; fi; \
 	set -x; \
 	$$vz/vzctl create 101 --ostemplate $$tmpl --hostname demo.example.com --ipadd 198.51.100.101 --name demo; \
-	$$vz/vzctl status 101; \
 	$$vz/vzctl set 101 --numproc 200:220 --description "demo container" --save; \
-	$$vz/vzlist -a; \
-	$$vz/vzlist -a -o ctid,name,hostname,numproc.b,numproc.l,ostemplate
+	$$vz/vzctl start 101; \
+	$$vz/vzctl exec 101 'hostname; ps; cat /proc/1/cmdline | tr "\\0" " "; echo'; \
+	$$vz/vzctl status 101; \
+	$$vz/vzlist; \
+	$$vz/vzlist -a -o ctid,name,hostname,numproc.b,numproc.l,ostemplate,status; \
+	set +x; \
+	if [ -n "$(DEMO_KEEP)" ]; then \
+		echo "CT 101 keeps running: VZ_SYSROOT=$(DEMO_ROOT) $(DEMO_ROOT)$(SBINDIR)/vzctl enter 101"; \
+	else \
+		set -x; $$vz/vzctl stop 101; $$vz/vzlist -a; \
+	fi

@@ -51,3 +51,130 @@ drop_fs() {
 	rm -f "$img"
 	rmdir "$mnt" 2>/dev/null || true
 }
+
+# --- start/stop, exec and idle benchmarks (start-stop.sh, exec.sh,
+# idle-100.sh) -------------------------------------------------------------
+
+# Runs "$@" N times in a row (stdio on /dev/null) and prints the wall time
+# per run in seconds (%.6f). For work under ~10 ms, as the peers timed it
+# (peer-benchmarks.md §1: 20 per timed run, one fork+exec of the tool per
+# call included). The clock is bash's $EPOCHREALTIME: no process is spawned
+# to read it. Fails if any run fails.
+loop_time() {
+	local n=$1 i t0 t1
+	shift
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < n; i++)); do
+		"$@" </dev/null >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; return 1; }
+	done
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.6f\n", (b - a) / n }'
+}
+
+# The busybox OS template (templates/cache/busybox-*.tar.gz), or exits.
+busybox_template() {
+	local t
+	t=$(ls "$REPO"/templates/cache/busybox-*.tar.gz 2>/dev/null | head -1)
+	[ -n "$t" ] || { echo "bench: no busybox template; run: make template-busybox" >&2; exit 1; }
+	echo "$t"
+}
+
+# A tmpfs at $1 (size $2, default 1G) for a benchmark's scratch files.
+bench_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=${2:-1G},mode=0755" vzbench "$1"
+}
+
+# Unmounts everything at and below $1 (innermost first), then removes it.
+drop_tmpfs() {
+	local d=$1
+	[ -d "$d" ] || return 0
+	umount -R "$d" 2>/dev/null || umount -R -l "$d" 2>/dev/null || true
+	rmdir "$d" 2>/dev/null || true
+}
+
+# The vzctl binary to benchmark: $BIN/vzctl, or "" when there is none (no
+# build is started: vzctl may be in the middle of being written).
+vzctl_bin() {
+	if [ -x "$BIN/vzctl" ]; then echo "$BIN/vzctl"; fi
+}
+
+# Median over rounds of A/B, both taken from the same round, from a TSV with
+# columns round, tool, seconds (header skipped): pair_ratio FILE A B.
+pair_ratio() {
+	awk -F'\t' -v a="$2" -v b="$3" 'NR > 1 { t[$1, $2] = $3; r[$1] = 1 }
+		END { for (k in r) if ((k, a) in t && (k, b) in t && t[k, b] > 0) print t[k, a] / t[k, b] }' "$1" | median
+}
+
+# Median of one tool's seconds column from the same kind of TSV.
+tool_median() {
+	awk -F'\t' -v t="$2" 'NR > 1 && $2 == t { print $3 }' "$1" | median
+}
+
+# Rotates the array named $1 left by $2 places (so no contender always goes
+# first in a round).
+rotate() {
+	local -n _a=$1
+	local i
+	for ((i = 0; i < $2 % ${#_a[@]}; i++)); do _a=("${_a[@]:1}" "${_a[0]}"); done
+}
+
+# The INIT_PID that vzctl recorded for CT $2 on the node at $1 (its
+# var/lib/vzctl/run/CTID), or fails.
+vz_init_pid() {
+	local k v pid=
+	[ -r "$1/var/lib/vzctl/run/$2" ] || return 1
+	while IFS='=' read -r k v; do [ "$k" != INIT_PID ] || pid=$v; done <"$1/var/lib/vzctl/run/$2"
+	[ -n "$pid" ] && echo "$pid"
+}
+
+# The node-level cgroup (vz-HASH) that vzctl made for a VZ_SYSROOT node,
+# read from the cgroups of that node's VPS init PID $1, or fails.
+vz_node_cgroup() {
+	local line
+	while read -r line; do
+		[[ ${line#*:*:} =~ ^/(vz-[^/]+)/ ]] && { echo "${BASH_REMATCH[1]}"; return 0; }
+	done 2>/dev/null <"/proc/$1/cgroup"
+	return 1
+}
+
+# Removes a scratch node's vz-HASH cgroup from every hierarchy once it is
+# empty (vzctl keeps it after the last VPS stopped). Only vz-* names: never
+# a real node's vz.
+drop_vz_node_cgroup() {
+	local d
+	[[ $1 == vz-?* ]] || return 0
+	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
+# PIDs of the processes whose command line names $1 (a scratch node's path:
+# vzctl's monitors carry their VE_ROOT). Builtins only.
+node_pids() {
+	local p a
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+		while IFS= read -r -d '' a; do
+			if [[ $a == *"$1"* ]]; then echo "$p"; break; fi
+		done 2>/dev/null <"/proc/$p/cmdline"
+	done
+}
+
+# After vzctl has stopped every VPS of the scratch node $1, nothing of that
+# node may run. Anything left (a vzctl bug) is reported and killed: first
+# the children (a VPS init: its PID namespace goes with it), then the
+# process itself. Fails when something was left.
+reap_node_leftovers() {
+	local p c left
+	left=$(node_pids "$1")
+	[ -n "$left" ] || return 0
+	echo "bench: WARNING: processes of $1 still run after vzctl stop: ${left//$'\n'/ }; killing them" >&2
+	for p in $left; do
+		for c in $(cat "/proc/$p/task/$p/children" 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	return 1
+}

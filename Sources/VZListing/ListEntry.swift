@@ -28,6 +28,10 @@ struct ListEntry {
     /// container, so a counter missing from the config shows barrier/limit
     /// 0, never `-`.
     var ubc: [UInt64]
+    /// Per beancounter slot: whether a running container's usage was read
+    /// from the kernel. Without a reading, usage is unknown (`-`, null),
+    /// never a made-up 0.
+    var measured: [Bool] = []
     let slots: [Int8]
     /// diskspace (usage, soft, hard) then diskinodes; nil when neither
     /// DISKSPACE nor DISKINODES is set and nothing was measured.
@@ -52,6 +56,12 @@ struct ListEntry {
     var uptime: Double?
 
     var isRunning: Bool { status == .running }
+
+    /// Whether held/maxheld/failcnt of `bc` are real readings (running, measured).
+    func hasUsage(_ bc: ListedBeancounter) -> Bool {
+        let s = Int(slots[bc.rawValue])
+        return isRunning && s >= 0 && s < measured.count && measured[s]
+    }
 
     func ubcValue(_ bc: ListedBeancounter, _ col: BeancounterColumn) -> UInt64 {
         let s = Int(slots[bc.rawValue])
@@ -188,6 +198,7 @@ struct ListEntry {
         }
 
         ubc = [UInt64](repeating: 0, count: needs.beancounters.count * 5)
+        measured = [Bool](repeating: false, count: needs.beancounters.count)
         for bc in needs.beancounters {
             var configured: (UInt64, UInt64)? = nil
             for key in ListConfigKey.beancounter(bc) {
@@ -199,6 +210,7 @@ struct ListEntry {
             let base = Int(slots[bc.rawValue]) * 5
             let reading = rt?.beancounters[bc]
             if let r = reading {
+                measured[Int(slots[bc.rawValue])] = true
                 ubc[base] = r.held
                 ubc[base + 1] = r.maxheld
                 ubc[base + 4] = r.failcnt

@@ -43,6 +43,18 @@ enum ListJSONRenderer {
 
     private static func null(_ out: inout [UInt8]) { out.append(contentsOf: "null".utf8) }
 
+    /// held/maxheld/failcnt: 0 for a stopped container (4.x), the kernel's
+    /// reading for a running one, null when there is none.
+    private static func usage(_ e: ListEntry, _ bc: ListedBeancounter, _ c: BeancounterColumn, into out: inout [UInt8]) {
+        if !e.isRunning {
+            number(0, into: &out)
+        } else if e.hasUsage(bc) {
+            number(e.ubcValue(bc, c), into: &out)
+        } else {
+            null(&out)
+        }
+    }
+
     private static func string(_ s: String?, into out: inout [UInt8]) {
         if let s { ListFormat.jsonString(s, into: &out) } else { null(&out) }
     }
@@ -74,18 +86,18 @@ enum ListJSONRenderer {
                 number(e.ubcValue(bc, col), into: &out)
                 return
             }
-            // Usage of a stopped container is 0, not null.
-            let running = e.isRunning
+            // Usage of a stopped container is 0, not null (4.x); that of a
+            // running one without a kernel reading is null, not a made-up 0.
             out.append(contentsOf: UBCText.held)
-            number(running ? e.ubcValue(bc, .held) : 0, into: &out)
+            usage(e, bc, .held, into: &out)
             out.append(contentsOf: UBCText.maxheld)
-            number(running ? e.ubcValue(bc, .maxheld) : 0, into: &out)
+            usage(e, bc, .maxheld, into: &out)
             out.append(contentsOf: UBCText.barrier)
             number(e.ubcValue(bc, .barrier), into: &out)
             out.append(contentsOf: UBCText.limit)
             number(e.ubcValue(bc, .limit), into: &out)
             out.append(contentsOf: UBCText.failcnt)
-            number(running ? e.ubcValue(bc, .failcnt) : 0, into: &out)
+            usage(e, bc, .failcnt, into: &out)
             out.append(contentsOf: UBCText.end)
         case .diskspace(let col): quota(e, base: 0, col, into: &out)
         case .diskinodes(let col): quota(e, base: 3, col, into: &out)

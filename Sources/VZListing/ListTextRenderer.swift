@@ -53,9 +53,10 @@ enum ListTextRenderer {
         case .status:
             ListFormat.padded(e.status.text, width: -9, into: &out)
         case .beancounter(let bc, let col):
-            // A stopped container has no usage: held, maxheld and failcnt
-            // are `-`; barrier and limit come from the config.
-            if !e.isRunning && (col == .held || col == .maxheld || col == .failcnt) {
+            // A stopped container has no usage, and a running one's is shown
+            // only when read from the kernel: otherwise held, maxheld and
+            // failcnt are `-`; barrier and limit come from the config.
+            if !e.hasUsage(bc) && (col == .held || col == .maxheld || col == .failcnt) {
                 ListFormat.padded(dash, width: 10, into: &out)
             } else {
                 ListFormat.number(e.ubcValue(bc, col), width: 10, into: &out)

@@ -10,6 +10,7 @@ struct StartStopTests {
     @Test func startStatusStopCycle() {
         TestNode.withRunning { node in
             node.createBusybox("101")
+            #expect(node.vzctl("set", "101", "--numproc", "240", "--save").status == 0)
             let start = node.vzctl("start", "101")
             #expect(start.status == 0, "\(start.output)")
             #expect(start.stdout.contains("Starting container..."))
@@ -18,6 +19,9 @@ struct StartStopTests {
             // vzlist reads the same kernel-verified state: running without -a, not in -S.
             #expect(node.vzlist("-H", "-o", "ctid,status").stdout == "       101 running\n")
             #expect(node.vzlist("-S", "-H").stdout.isEmpty)
+            // Usage is shown only when read from the kernel (beancounter
+            // accounting is the next issue): `-`, never a made-up 0.
+            #expect(node.vzlist("-H", "-o", "ctid,numproc,numproc.l").stdout == "       101          -        240\n")
 
             // The init pid on the host is PID 1 of its own namespaces.
             let pid = node.initPid("101")!
