@@ -86,6 +86,7 @@ install-bin: build
 	$(INSTALL) -m 0755 $(addprefix $(BINPATH)/,$(BINARIES)) "$(DESTDIR)$(SBINDIR)/"
 	$(INSTALL) -d -m 0755 "$(DESTDIR)$(PREFIX)/libexec/vzctl"
 	$(INSTALL) -m 0755 "$(BUILD)/vzmonitor" "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzmonitor"
+	$(INSTALL) -m 0755 "$(BINPATH)/vzextract" "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzextract"
 
 # Every mode is explicit (install -m / install -d -m), so the result does
 # not depend on the caller's umask, and each directory is created on its own
@@ -147,7 +148,7 @@ install-layout:
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(SBINDIR)/,$(addsuffix ",$(BINARIES)))
-	rm -f "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzmonitor"
+	rm -f "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzmonitor" "$(DESTDIR)$(PREFIX)/libexec/vzctl/vzextract"
 	rmdir "$(DESTDIR)$(PREFIX)/libexec/vzctl" 2>/dev/null || true
 	rm -f $(addprefix "$(DESTDIR)$(VZCONFDIR)/conf/,$(addsuffix ",$(SAMPLES)))
 	@set -e; \

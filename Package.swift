@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "vzctl", targets: ["vzctl"]),
         .executable(name: "vzlist", targets: ["vzlist"]),
+        .executable(name: "vzextract", targets: ["vzextract"]),
     ],
     targets: [
         .target(name: "CVZShim"),
@@ -27,7 +28,10 @@ let package = Package(
         // The one layer that owns errno: fds, files, locks, directory walks.
         .target(name: "VZSystem", dependencies: ["VZConfig", "CVZShim"]),
         // Template caches, secure extraction, private areas.
-        .target(name: "VZStorage", dependencies: ["VZSystem", "CArchive"]),
+        .target(name: "VZStorage", dependencies: ["VZSystem", "VZConfig", "CVZShim"]),
+        // The extraction worker: the only code that links libarchive, run as
+        // the `vzextract` helper process by `vzctl create`.
+        .target(name: "VZExtract", dependencies: ["VZStorage", "VZSystem", "VZConfig", "CVZShim", "CArchive"]),
         // The node's containers as vzlist sees them: configs, private areas,
         // mounts. Kept apart from VZRuntime so vzlist does not link
         // libarchive and its dependencies (a millisecond of startup each run).
@@ -41,6 +45,7 @@ let package = Package(
         .target(name: "VZCgroup", dependencies: ["VZSystem", "VZConfig"]),
 
         .executableTarget(name: "vzctl", dependencies: ["VZRuntime", "VZCommandLine"]),
+        .executableTarget(name: "vzextract", dependencies: ["VZExtract"]),
         .executableTarget(name: "vzlist", dependencies: ["VZInventory", "VZListing", "VZCommandLine"]),
 
         .testTarget(name: "VZConfigTests", dependencies: ["VZConfig", "VZCommandLine"]),

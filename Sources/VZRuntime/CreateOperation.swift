@@ -48,10 +48,11 @@ public struct CreateRequest {
 public struct CreateOperation {
     public let node: Node
     public let console: Console
-    /// argv prefix that runs the extraction stage (`/proc/self/exe __extract`).
-    public let extractHelper: [String]
+    /// argv prefix that runs the extraction stage; nil: the `vzextract`
+    /// helper installed with vzctl.
+    public let extractHelper: [String]?
 
-    public init(node: Node, console: Console, extractHelper: [String]) {
+    public init(node: Node, console: Console, extractHelper: [String]? = nil) {
         self.node = node
         self.console = console
         self.extractHelper = extractHelper
@@ -172,9 +173,11 @@ public struct CreateOperation {
             try PrivateArea.markPending(staging, ctid)
             CrashPoint.reached("create.staged")
             let budget = try ExtractBudget.forPrivateArea(at: parent, config: effective)
+            var helper = extractHelper ?? []
+            if helper.isEmpty { helper = [try HelperBinary.path("vzextract")] }
             _ = try TemplateExtractor.extract(
                 archive: archive, into: staging, budget: budget,
-                progress: request.progress, helper: extractHelper)
+                progress: request.progress, helper: helper)
             CrashPoint.reached("create.extracted")
             // vzctl leaves the top of a private area 0755 whatever the tarball says.
             _ = chmod(staging, 0o755)

@@ -8,22 +8,9 @@ import VZSystem
 struct MonitorLauncher {
     /// The running vzctl binary (what the monitor execs for `__init` and
     /// `__reap`).
-    static var selfExecutable: String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return "/usr/sbin/vzctl" }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static var selfExecutable: String { HelperBinary.selfExecutable }
 
-    /// `vzmonitor` next to vzctl (build tree), then
-    /// `../libexec/vzctl/vzmonitor` relative to it (installed layout).
-    static func monitorPath() throws(VZError) -> String {
-        let dir = Files.dirname(selfExecutable)
-        for candidate in ["\(dir)/vzmonitor", "\(Files.dirname(dir))/libexec/vzctl/vzmonitor"] where access(candidate, X_OK) == 0 {
-            return candidate
-        }
-        throw VZError(.system, "vzmonitor not found next to \(selfExecutable) nor in ../libexec/vzctl (make installs it)")
-    }
+    static func monitorPath() throws(VZError) -> String { try HelperBinary.path("vzmonitor") }
 
     struct Spawned {
         let pid: pid_t

@@ -29,8 +29,8 @@ public struct ExtractStats: Sendable, Equatable {
 ///     entries N / bytes N / skipped N / warnings N      (ok 1)
 ///     code N / errno N / path HEX / message HEX         (ok 0)
 ///     end
-enum ExtractReport {
-    enum Outcome: Equatable {
+public enum ExtractReport {
+    public enum Outcome: Equatable, Sendable {
         case success(ExtractStats)
         case failure(code: Int32, errno: Int32?, path: [UInt8]?, message: String)
     }
@@ -39,7 +39,7 @@ enum ExtractReport {
     /// Keeps the record under PIPE_BUF, so the one write is atomic.
     static let maxField = 900
 
-    static func encode(_ outcome: Outcome) -> [UInt8] {
+    public static func encode(_ outcome: Outcome) -> [UInt8] {
         var lines = [magic]
         switch outcome {
         case .success(let s):
@@ -55,7 +55,7 @@ enum ExtractReport {
     }
 
     /// nil for anything but one complete, well-formed record.
-    static func decode(_ bytes: [UInt8]) -> Outcome? {
+    public static func decode(_ bytes: [UInt8]) -> Outcome? {
         let text = String(decoding: bytes, as: UTF8.self)
         var fields: [String: String] = [:]
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -81,7 +81,7 @@ enum ExtractReport {
 
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
         for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
@@ -107,4 +107,25 @@ enum ExtractReport {
         }
         return out
     }
+}
+
+/// A member name for a message: invalid UTF-8 and control characters
+/// (a newline in a name must not forge a second message line) are escaped,
+/// and a very long name is shortened in the middle.
+public func display(_ name: [UInt8]) -> String {
+    if name.count > 200 {
+        return display(Array(name.prefix(80))) + "…(\(name.count) bytes)…" + display(Array(name.suffix(80)))
+    }
+    func escaped(_ v: UInt32) -> String { "\\x" + ExtractReport.hex([UInt8(truncatingIfNeeded: v)]) }
+    var out = ""
+    guard let text = String(validating: name, as: UTF8.self) else {
+        for b in name {
+            if b >= 0x80 || b < 0x20 || b == 0x7f { out += escaped(UInt32(b)) } else { out.unicodeScalars.append(Unicode.Scalar(b)) }
+        }
+        return out
+    }
+    for u in text.unicodeScalars {
+        if u.value < 0x20 || u.value == 0x7f { out += escaped(u.value) } else { out.unicodeScalars.append(u) }
+    }
+    return out
 }

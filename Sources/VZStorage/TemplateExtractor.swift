@@ -4,7 +4,7 @@ import VZConfig
 import VZSystem
 
 /// Host side of template extraction: unpacks an OS template tarball into a
-/// private staging directory by running `ExtractWorker` in a child process.
+/// private staging directory by running `ExtractWorker` (the `vzextract` binary) in a child process.
 ///
 ///     vzctl (parent)                               helper (child)
 ///     ──────────────                               ──────────────
@@ -28,8 +28,8 @@ public enum TemplateExtractor {
     /// created it and removes it with `SafeRemove` on failure).
     ///
     /// - Parameters:
-    ///   - helper: the argv prefix that runs `ExtractWorker.main`, e.g.
-    ///     `[<resolved /proc/self/exe>, "__extract"]`.
+    ///   - helper: the argv prefix that runs `ExtractWorker.main`: the
+    ///     `vzextract` binary (which alone links libarchive).
     ///   - budget: byte and entry limits (46 when exceeded).
     ///   - progress: draw a percentage on stderr (stderr a terminal, not --quiet).
     /// - Throws: 47 bad template (unreadable, not tar, damaged, an escape
@@ -75,7 +75,7 @@ public enum TemplateExtractor {
             transient.append(d)
             src.append(d)
         }
-        let options = ExtractWorker.Options(
+        let options = ExtractOptions(
             resultFd: 3, maxBytes: budget.maxBytes, maxEntries: budget.maxEntries, progress: progress,
             parentPid: getpid())
         let pid = try spawn(program, helper + options.arguments, archiveFd: src[0], dirFd: src[1], resultFd: src[2])

@@ -51,7 +51,7 @@ enum CreateCommand {
         }
         request.skipLock = ctx.flags.skipLock
         request.progress = !ctx.flags.quiet && isatty(2) == 1
-        let op = CreateOperation(node: node, console: console, extractHelper: [selfExecutable(), "__extract"])
+        let op = CreateOperation(node: node, console: console)
         if ctid == nil {
             // The ID goes out before the slow part, so a caller can clean up
             // after an interrupted run.
@@ -86,13 +86,5 @@ enum CreateCommand {
         }
         try ConfigValue.checkWritable(s, key: "VE_PRIVATE")
         return s
-    }
-
-    /// The running binary, for re-executing hidden stages.
-    static func selfExecutable() -> String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return CommandLine.arguments[0] }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -6,7 +6,7 @@ import VZSystem
 
 /// The parent side of the handshake: what the helper gets (fds, env, cwd)
 /// and how its endings are judged. The helper here is a shell standing in
-/// for `vzctl __extract`, so each ending can be forced.
+/// for `vzextract`, so each ending can be forced.
 @Suite struct ExtractorProcessTests {
     private func run(_ script: String, _ box: Sandbox) -> Result<ExtractStats, VZError> {
         do throws(VZError) {
@@ -97,11 +97,11 @@ import VZSystem
         try AtomicFile.write(box.archive, "x")
         #expect(throws: VZError.self) {
             try TemplateExtractor.extract(archive: box.archive, into: box.staging, budget: .unlimited,
-                                          helper: [box.base + "/no-such-helper", "__extract"])
+                                          helper: [box.base + "/no-such-helper"])
         }
         do throws(VZError) {
             try TemplateExtractor.extract(archive: box.base + "/none.tar.gz", into: box.staging, budget: .unlimited,
-                                          helper: [Worker.path, "__extract"])
+                                          helper: [Worker.path])
             Issue.record("missing archive accepted")
         } catch {
             #expect(error.code == .osTemplateNotFound)

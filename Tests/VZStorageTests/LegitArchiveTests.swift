@@ -87,7 +87,7 @@ import VZSystem
         try Self.build(box.archive, format: .gnutar, filter: .gzip)
         _ = try TemplateExtractor.extract(archive: box.archive, into: box.staging,
                                           budget: ExtractBudget(maxBytes: 1 << 30, maxEntries: 1000),
-                                          progress: true, helper: [Worker.path, "__extract"])
+                                          progress: true, helper: [Worker.path])
         // GNU tar format has no xattr records.
         try verifyTree(box.staging, xattrs: false)
         box.check()

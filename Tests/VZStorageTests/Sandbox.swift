@@ -28,11 +28,11 @@ final class Sandbox {
         before = Snapshot(base: base)
     }
 
-    /// Runs the real worker (`vzctl __extract`) on `archive` into `staging`.
+    /// Runs the real worker (`vzextract`) on `archive` into `staging`.
     @discardableResult
     func extract(budget: ExtractBudget = ExtractBudget(maxBytes: 1 << 30, maxEntries: 100_000)) throws(VZError) -> ExtractStats {
         try TemplateExtractor.extract(archive: archive, into: staging, budget: budget, progress: false,
-                                      helper: [Worker.path, "__extract"])
+                                      helper: [Worker.path])
     }
 
     /// Extraction must fail with `code`.
@@ -97,12 +97,12 @@ enum Worker {
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         precondition(n > 0, "readlink /proc/self/exe failed")
         let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return Files.dirname(exe) + "/vzctl"
+        return Files.dirname(exe) + "/vzextract"
     }()
 
     /// Fails the test (never skips) when the executable is missing.
     static func require(sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(access(path, X_OK) == 0, "vzctl executable not found at \(path): build it (swift build) before swift test",
+        #expect(access(path, X_OK) == 0, "vzextract executable not found at \(path): build it (swift build) before swift test",
                 sourceLocation: sourceLocation)
     }
 }

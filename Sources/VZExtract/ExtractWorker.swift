@@ -1,9 +1,10 @@
 import CArchive
 import CVZShim
+import VZStorage
 import Glibc
 import VZConfig
 
-/// The child side of template extraction: `vzctl __extract OPTIONS`, started
+/// The child side of template extraction: `vzextract OPTIONS`, started
 /// by `TemplateExtractor` with
 ///
 /// * fd 0 = the template file, fd 1 and 2 = the parent's stderr,
@@ -40,8 +41,8 @@ import VZConfig
 /// choice).
 public enum ExtractWorker {
     public static func main(arguments: [String]) -> Int32 {
-        guard let options = Options(arguments) else {
-            writeStderr("vzctl __extract: internal stage, bad arguments: \(arguments)\n")
+        guard let options = ExtractOptions(arguments) else {
+            writeStderr("vzextract: internal helper of vzctl create, bad arguments: \(arguments)\n")
             return ExitCode.invalidSyntax.rawValue
         }
         // If vzctl dies, so does the extraction: the CT lock died with vzctl
@@ -64,47 +65,6 @@ public enum ExtractWorker {
         if case .failure(let code, _, _, _) = outcome { return code }
         return 0
     }
-
-    /// The worker's command line (after `__extract`).
-    struct Options {
-        var resultFd: Int32
-        var maxBytes: UInt64
-        var maxEntries: UInt64
-        var progress: Bool
-        /// The spawning vzctl, for PR_SET_PDEATHSIG; 0 = none.
-        var parentPid: pid_t
-
-        init(resultFd: Int32, maxBytes: UInt64, maxEntries: UInt64, progress: Bool, parentPid: pid_t = 0) {
-            self.resultFd = resultFd
-            self.maxBytes = maxBytes
-            self.maxEntries = maxEntries
-            self.progress = progress
-            self.parentPid = parentPid
-        }
-
-        /// nil unless every argument is known and `--result-fd` names fd > 2.
-        init?(_ args: [String]) {
-            self.init(resultFd: -1, maxBytes: .max, maxEntries: .max, progress: false)
-            for a in args {
-                if a == "--progress" { progress = true; continue }
-                guard let eq = a.firstIndex(of: "=") else { return nil }
-                let key = a[..<eq], value = a[a.index(after: eq)...]
-                switch key {
-                case "--result-fd": guard let v = Int32(value), v > 2 else { return nil }; resultFd = v
-                case "--max-bytes": guard let v = UInt64(value) else { return nil }; maxBytes = v
-                case "--max-entries": guard let v = UInt64(value) else { return nil }; maxEntries = v
-                case "--parent-pid": guard let v = pid_t(value), v > 0 else { return nil }; parentPid = v
-                default: return nil
-                }
-            }
-            if resultFd < 0 { return nil }
-        }
-
-        var arguments: [String] {
-            ["--result-fd=\(resultFd)", "--max-bytes=\(maxBytes)", "--max-entries=\(maxEntries)"]
-                + (parentPid > 0 ? ["--parent-pid=\(parentPid)"] : []) + (progress ? ["--progress"] : [])
-        }
-    }
 }
 
 /// A failure inside the worker; the path is kept as bytes (a member name).
@@ -123,7 +83,7 @@ struct WorkerError: Error {
 }
 
 private struct ExtractJob {
-    let options: ExtractWorker.Options
+    let options: ExtractOptions
     var progress: ProgressLine
     var stats = ExtractStats()
     var skippedNames: [[UInt8]] = []
@@ -135,7 +95,7 @@ private struct ExtractJob {
         | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS
         | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS
 
-    init(options: ExtractWorker.Options) {
+    init(options: ExtractOptions) {
         self.options = options
         var st = stat()
         let total = fstat(0, &st) == 0 ? Int64(st.st_size) : 0
@@ -430,23 +390,3 @@ private func bytes(_ p: UnsafePointer<CChar>?) -> [UInt8] {
     return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
 }
 
-/// A member name for a message: invalid UTF-8 and control characters
-/// (a newline in a name must not forge a second message line) are escaped,
-/// and a very long name is shortened in the middle.
-func display(_ name: [UInt8]) -> String {
-    if name.count > 200 {
-        return display(Array(name.prefix(80))) + "…(\(name.count) bytes)…" + display(Array(name.suffix(80)))
-    }
-    func escaped(_ v: UInt32) -> String { "\\x" + ExtractReport.hex([UInt8(truncatingIfNeeded: v)]) }
-    var out = ""
-    guard let text = String(validating: name, as: UTF8.self) else {
-        for b in name {
-            if b >= 0x80 || b < 0x20 || b == 0x7f { out += escaped(UInt32(b)) } else { out.unicodeScalars.append(Unicode.Scalar(b)) }
-        }
-        return out
-    }
-    for u in text.unicodeScalars {
-        if u.value < 0x20 || u.value == 0x7f { out += escaped(u.value) } else { out.unicodeScalars.append(u) }
-    }
-    return out
-}
