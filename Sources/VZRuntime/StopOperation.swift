@@ -122,17 +122,10 @@ public enum ReapStage {
             guard mine(node) else { return 0 }
             let console = Console(quiet: true, node: node)
             console.about(ctid)
-            // Bounded wait: a stop holds the lock while init shuts down.
-            let deadline = Monotonic.now + 600_000
-            var lock: ContainerLock?
-            while lock == nil {
-                lock = try ContainerLock.tryAcquire(lockDir: node.lockDir(), name: ctid.description)
-                if lock == nil {
-                    if Monotonic.now > deadline { return 9 }
-                    Monotonic.sleep(milliseconds: 50)
-                }
-            }
-            defer { lock?.release() }
+            // A stop holds the lock while init shuts down: wait for it
+            // (blocking flock, woken when the holder lets go).
+            let lock = try ContainerLock.acquire(lockDir: node.lockDir(), name: ctid.description, wait: true)
+            defer { lock.release() }
             guard mine(node) else { return 0 }
             let end = StartProtocol.InitEnd(waitStatus: status)
             let effective = try node.effective(ctid)

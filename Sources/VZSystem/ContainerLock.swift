@@ -26,13 +26,15 @@ public final class ContainerLock {
 
     deinit { release() }
 
-    /// Takes the lock or throws 9 naming the holder.
-    public static func acquire(lockDir: String, name: String, status: String = "") throws(VZError) -> ContainerLock {
+    /// Takes the lock or throws 9 naming the holder; with `wait`, blocks
+    /// until the holder releases it instead (the kernel wakes the waiter the
+    /// moment the holder's fd closes: no polling).
+    public static func acquire(lockDir: String, name: String, status: String = "", wait: Bool = false) throws(VZError) -> ContainerLock {
         try Files.makeDirectories(lockDir, mode: 0o700)
         let path = "\(lockDir)/\(name).lck"
         for _ in 0..<100 {
             let fd = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
-            switch sysResult({ flock(fd.raw, LOCK_EX | LOCK_NB) }) {
+            switch sysResult({ flock(fd.raw, wait ? LOCK_EX : LOCK_EX | LOCK_NB) }) {
             case .success:
                 break
             case .failure(let e) where e.rawValue == EWOULDBLOCK:
