@@ -8,8 +8,10 @@ import Testing
 @Suite(.serialized)
 struct IsolationTests {
     static let dropcaps: String = {
-        let out = "/tmp/vzt-dropcaps-\(getpid())"
-        let r = Spawn.shell("gcc -static -O2 -o '\(out)' '\(TestNode.repo)/Tests/IntegrationTests/Fixtures/dropcaps.c'")
+        // Kept beside the test templates (one file, rebuilt each run and
+        // renamed into place), not one litter file per test process.
+        let out = "/tmp/vzt-template-cache/dropcaps"
+        let r = Spawn.shell("mkdir -p /tmp/vzt-template-cache && gcc -static -O2 -o '\(out).\(getpid())' '\(TestNode.repo)/Tests/IntegrationTests/Fixtures/dropcaps.c' && mv -f '\(out).\(getpid())' '\(out)'")
         precondition(r.status == 0, "building dropcaps failed: \(r.output)")
         return out
     }()
