@@ -192,7 +192,7 @@ template-debian:
 # benchmarks; attr (getfattr) and python3 for tests; debootstrap for the
 # Debian template. Installed only when missing.
 DEB_PACKAGES = libarchive-dev libcap-dev pkg-config busybox-static libarchive-tools zstd xz-utils \
-	bzip2 pigz attr python3 debootstrap e2fsprogs util-linux make
+	bzip2 pigz attr python3 debootstrap e2fsprogs util-linux make gcc libc6-dev iproute2
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
