@@ -31,9 +31,27 @@ extension TestNode {
             _ = vzctl("stop", "--fast", String(ctid))
         }
         for pid in processes() { kill(pid, SIGKILL) }
+        // A `vzctl __reap` started by a monitor names the node only in its
+        // environment (VZ_SYSROOT): let it finish (it removes its VPS's
+        // cgroup), so the node's directory below can go too.
+        for _ in 0..<100 where !reapers().isEmpty { usleep(50_000) }
         // The node's own cgroup directory (vz-<hash>) on every hierarchy:
         // vzctl keeps it between VPSes, a scratch node must not leave it.
         _ = Spawn.shell("rmdir /sys/fs/cgroup/*/\(cgroupDirectory)/* /sys/fs/cgroup/*/\(cgroupDirectory) /sys/fs/cgroup/\(cgroupDirectory) 2>/dev/null")
+    }
+
+    /// Processes whose environment carries this node's VZ_SYSROOT.
+    func reapers() -> [pid_t] {
+        guard let d = opendir("/proc") else { return [] }
+        defer { closedir(d) }
+        let needle = "VZ_SYSROOT=\(root)\0"
+        var out: [pid_t] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = pid_t(name), pid != getpid() else { continue }
+            if (Spawn.readText("/proc/\(pid)/environ") + "\0").contains(needle) { out.append(pid) }
+        }
+        return out
     }
 
     /// `vz-<fnv1a32 of VZ_SYSROOT>`, as VZCgroup names a scratch node's cgroups.
