@@ -93,6 +93,7 @@ static void payload(const struct vz_enter_args *a, int sock, int master)
     CHECK(chdir("/") == 0, VZ_ENTER_CHDIR);
     // Bounding set first: dropping needs CAP_SETPCAP, which capset may remove.
     CHECK(setgroups(0, NULL) == 0, VZ_ENTER_CAPS);
+    vz_join_session_keyring();   // not the admin's session keyring
     for (int c = 0; c < 64; c++)
         if (!((a->cap_bnd >> c) & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
             fail(sock, VZ_ENTER_CAPS, errno);

@@ -93,3 +93,10 @@ int vz_link_up(const char *name)
     errno = e;
     return r;
 }
+
+/* A fresh, anonymous session keyring, so a VPS never shares the admin's
+ * (runc and LXC do the same); KEYCTL_JOIN_SESSION_KEYRING = 1. */
+int vz_join_session_keyring(void)
+{
+    return (int)syscall(SYS_keyctl, 1, NULL);
+}

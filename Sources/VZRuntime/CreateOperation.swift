@@ -13,6 +13,8 @@ public struct CreateRequest {
     /// `--private`, `--root` as typed (may hold `$VEID`).
     public var privatePath: String?
     public var rootPath: String?
+    /// `--layout` (only `simfs` exists here); saved as VE_LAYOUT as 4.x did.
+    public var layout: String?
     /// Settings given on the command line (`--hostname`, `--ipadd`, ...),
     /// validated by the parameter table and written into the new config.
     public var settings: ParameterChanges
@@ -134,7 +136,9 @@ public struct CreateOperation {
         }
         if let p = request.privatePath { try config.set("VE_PRIVATE", p) }
         if let r = request.rootPath { try config.set("VE_ROOT", r) }
+        if let l = request.layout { try config.set("VE_LAYOUT", l) }
         _ = try request.settings.apply(to: &config, ctid: ctid)
+        for w in request.settings.warnings { console.error("Warning: \(w)") }
 
         let effective = EffectiveConfig(ctid: ctid, global: node.global, container: config)
         guard node.global.value("TEMPLATE") != "" else { throw VZError(.templateNotSet, "TEMPLATE is not set") }
@@ -193,14 +197,20 @@ public struct CreateOperation {
             if !Files.exists(hostRoot) {
                 _ = try sys("mkdir", path: hostRoot, code: .cannotCreateMountPoint) { mkdir(hostRoot, 0o755) }
             }
-            try registerName(ctid, config)
             try Files.makeDirectories(node.sysroot.confDir, mode: 0o755)
             try AtomicFile.write(confPath, config.render())
             CrashPoint.reached("create.committed")
         } catch {
+            NameRegistry(node: node).unregister(ctid)
             try? SafeRemove.removeTree(at: hostPrivate)
             console.error("Creation of container private area failed")
             throw error
+        }
+        // The name points at the config, so it is registered once that exists.
+        do {
+            try registerName(ctid, config)
+        } catch {
+            console.error("Warning: \(error.description)")
         }
         try? PrivateArea.markCommitted(hostPrivate, ctid)
         console.info("Container private area was created")

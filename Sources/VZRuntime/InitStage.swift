@@ -81,6 +81,9 @@ public enum InitStage {
         _ = vz_close_range(UInt32(StartProtocol.errorFD + 1), UInt32.max)
         _ = vz_set_cloexec(StartProtocol.errorFD, 1)
 
+        // The VPS must not share the admin's session keyring (keyctl(2)
+        // reaches it even with /proc/keys masked).
+        _ = vz_join_session_keyring()
         try Capabilities.apply(args.capabilities)
         umask(0o022)
 

@@ -37,8 +37,14 @@ public struct MountOperation {
         _ = try sys("Unable to mount the container root", path: p.hostRoot, code: .cannotMount) {
             Glibc.mount(p.hostPrivate, p.hostRoot, nil, UInt(MS_BIND), nil)
         }
-        _ = try sys("Unable to make the container root private", path: p.hostRoot, code: .cannotMount) {
-            Glibc.mount(nil, p.hostRoot, nil, UInt(MS_PRIVATE), nil)
+        do {
+            _ = try sys("Unable to make the container root private", path: p.hostRoot, code: .cannotMount) {
+                Glibc.mount(nil, p.hostRoot, nil, UInt(MS_PRIVATE), nil)
+            }
+        } catch {
+            // Never leave the bind behind a failed mount.
+            _ = umount2(p.hostRoot, Int32(MNT_DETACH))
+            throw error
         }
     }
 

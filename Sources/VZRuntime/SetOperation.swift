@@ -41,6 +41,7 @@ public struct SetOperation {
             throw VZError(.running, "Unable to change \(key) of a running container")
         }
         _ = try changes.apply(to: &config, ctid: ctid)
+        for w in changes.warnings { console.error("Warning: \(w)") }
         let newName = config.value("NAME")
         let registry = NameRegistry(node: node)
         if let newName, !newName.isEmpty, newName != oldName {

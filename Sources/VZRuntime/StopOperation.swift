@@ -36,13 +36,15 @@ public struct StopOperation {
         }
     }
 
-    public func run(_ ctid: ContainerID, fast: Bool = false, skipLock: Bool = false) throws(VZError) {
+    /// `skipUmount`: leave VE_ROOT mounted (4.x `--skip-umount`, used by
+    /// vzmigrate to copy a stopped container's files).
+    public func run(_ ctid: ContainerID, fast: Bool = false, skipUmount: Bool = false, skipLock: Bool = false) throws(VZError) {
         console.about(ctid)
         var monitor: ProcessIdentity?
         do {
             let lock = try node.lock(ctid, skip: skipLock)
             defer { lock?.release() }
-            monitor = try stopLocked(ctid, fast: fast)
+            monitor = try stopLocked(ctid, fast: fast, skipUmount: skipUmount)
         }
         // The monitor (now `__reap`) waits for the lock we just released and
         // finds nothing to do; let it go so no process of the VPS is left.
@@ -50,7 +52,7 @@ public struct StopOperation {
     }
 
     /// Returns the monitor to wait for once the lock is released.
-    func stopLocked(_ ctid: ContainerID, fast: Bool) throws(VZError) -> ProcessIdentity? {
+    func stopLocked(_ ctid: ContainerID, fast: Bool, skipUmount: Bool = false) throws(VZError) -> ProcessIdentity? {
         let effective = try node.effective(ctid)
         let state = RunState.load(ctid, node: node)
         guard let state, let initID = state.liveInit(ctid, node: node), let pidfd = initID.open() else {
@@ -88,19 +90,19 @@ public struct StopOperation {
             }
         }
         console.info("Container was stopped")
-        try cleanUp(ctid, effective: effective)
+        try cleanUp(ctid, effective: effective, unmount: !skipUmount)
         return state.monitor
     }
 
     /// What a stopped VPS leaves: the mount, cgroups, the state file.
-    func cleanUp(_ ctid: ContainerID, effective: EffectiveConfig) throws(VZError) {
+    func cleanUp(_ ctid: ContainerID, effective: EffectiveConfig, unmount: Bool = true) throws(VZError) {
         let cgroup = try CgroupSupport.cgroup(ctid, node: node)
         // Anything left after init's end (there should be nothing: the PID
         // namespace died with it) is killed before the cgroups go.
         if (try? cgroup.isPopulated()) == true { try cgroup.killAll() }
         try cgroup.remove()
         RunState.remove(ctid, node: node)
-        if let root = effective["VE_ROOT"], !root.isEmpty, isMountPoint(node.host(root)) {
+        if unmount, let root = effective["VE_ROOT"], !root.isEmpty, isMountPoint(node.host(root)) {
             try MountOperation.unmount(node.host(root))
             console.info("Container is unmounted")
         }

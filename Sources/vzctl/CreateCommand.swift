@@ -38,14 +38,15 @@ enum CreateCommand {
         for o in options {
             let value = o.value ?? ""
             switch o.spec.name {
-            case "ostemplate": request.ostemplate = try validTemplateName(value)
+            case "ostemplate": request.ostemplate = try ValueSyntax.osTemplate(value)
             case "config": request.sample = try validSampleName(value)
-            case "private": request.privatePath = try absolutePath(value, o.spelling)
-            case "root": request.rootPath = try absolutePath(value, o.spelling)
+            case "private": request.privatePath = try ValueSyntax.containerPath(value, key: "VE_PRIVATE")
+            case "root": request.rootPath = try ValueSyntax.containerPath(value, key: "VE_ROOT")
             case "layout":
                 guard value == "simfs" else {
                     throw VZError(.invalidValue, "Unsupported layout \(value): only simfs (a directory tree) is available on this node")
                 }
+                request.layout = value
             default: try request.settings.add(option: o.spec.name, value: value)
             }
         }
@@ -65,14 +66,6 @@ enum CreateCommand {
         return 0
     }
 
-    static func validTemplateName(_ s: String) throws(VZError) -> String {
-        guard !s.isEmpty, !s.contains("/"), !s.hasPrefix(".") else {
-            throw VZError(.invalidValue, "Invalid OS template name \(s.debugDescription)")
-        }
-        try ConfigValue.checkWritable(s, key: "OSTEMPLATE")
-        return s
-    }
-
     static func validSampleName(_ s: String) throws(VZError) -> String {
         guard !s.isEmpty, !s.contains("/"), !s.hasPrefix(".") else {
             throw VZError(.invalidValue, "Invalid config sample name \(s.debugDescription)")
@@ -80,11 +73,4 @@ enum CreateCommand {
         return s
     }
 
-    static func absolutePath(_ s: String, _ option: String) throws(VZError) -> String {
-        guard s.hasPrefix("/"), s.count > 1 else {
-            throw VZError(.invalidValue, "Invalid value for \(option): \(s.debugDescription) is not an absolute path")
-        }
-        try ConfigValue.checkWritable(s, key: "VE_PRIVATE")
-        return s
-    }
 }

@@ -14,6 +14,7 @@ enum EnterCommand {
         if args.count > 1 {
             guard args[1] == "--exec" else { throw VZError(.invalidSyntax, "Invalid non-option argument \(args[1])") }
             exec = Array(args.dropFirst(2))
+            guard exec?.isEmpty == false else { throw VZError(.invalidSyntax, "--exec needs a command") }
         }
         let ctid = try ctx.resolve(target)
         let term = getenv("TERM").map { String(cString: $0) }

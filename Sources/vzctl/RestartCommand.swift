@@ -6,7 +6,7 @@ import VZRuntime
 /// commands' options.
 enum RestartCommand {
     static let command = VZCtl.Command(
-        names: ["restart"], summary: "<ctid> [--fast] [--wait] [--force] [--skip-remount]", unknownOptionCode: .invalidSyntax, run: run)
+        names: ["restart"], summary: "<ctid> [--fast] [--skip-umount] [--wait] [--force] [--skip-remount]", unknownOptionCode: .invalidSyntax, run: run)
 
     static func run(_ ctx: Context, _ args: [String]) throws(VZError) -> Int32 {
         let (target, parsed, extra) = try ctx.parse(args, StartCommand.specs + StopCommand.specs, unknown: .invalidSyntax)
@@ -17,7 +17,9 @@ enum RestartCommand {
         console.info("Restarting container")
         if try ContainerStatus.probe(ctid, node: node).running {
             let fast = parsed.contains { $0.spec.name == "fast" }
-            try StopOperation(node: node, console: console).run(ctid, fast: fast, skipLock: ctx.flags.skipLock)
+            let skipUmount = parsed.contains { $0.spec.name == "skip-umount" }
+            try StopOperation(node: node, console: console)
+                .run(ctid, fast: fast, skipUmount: skipUmount, skipLock: ctx.flags.skipLock)
         }
         try StartOperation(node: node, console: console)
             .run(ctid, options: StartCommand.options(parsed), skipLock: ctx.flags.skipLock)

@@ -2,10 +2,11 @@ import VZCommandLine
 import VZConfig
 import VZRuntime
 
-/// `vzctl stop CTID [--fast]` (compat §1, §9). Not running: a message, exit 0.
+/// `vzctl stop CTID [--fast] [--skip-umount]` (compat §1, §9). Not running:
+/// a message, exit 0.
 enum StopCommand {
     static let command = VZCtl.Command(
-        names: ["stop"], summary: "<ctid> [--fast]", unknownOptionCode: .invalidSyntax, run: run)
+        names: ["stop"], summary: "<ctid> [--fast] [--skip-umount]", unknownOptionCode: .invalidSyntax, run: run)
 
     static let specs = [OptionSpec("fast"), OptionSpec("skip-umount")]
 
@@ -14,7 +15,9 @@ enum StopCommand {
         guard extra.isEmpty else { throw VZError(.invalidSyntax, "Invalid non-option argument \(extra[0])") }
         let ctid = try ctx.resolve(target)
         let fast = parsed.contains { $0.spec.name == "fast" }
-        try StopOperation(node: ctx.node(), console: ctx.makeConsole()).run(ctid, fast: fast, skipLock: ctx.flags.skipLock)
+        let skipUmount = parsed.contains { $0.spec.name == "skip-umount" }
+        try StopOperation(node: ctx.node(), console: ctx.makeConsole())
+            .run(ctid, fast: fast, skipUmount: skipUmount, skipLock: ctx.flags.skipLock)
         return 0
     }
 }

@@ -169,9 +169,14 @@ int main(int argc, char **argv)
     int status = 0;
     for (;;) {
         struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
+        if (sfd < 0 || poll(p, 2, -1) < 0) {
+            if (sfd >= 0 && errno == EINTR)
                 continue;
+            /* Without signalfd or poll we can no longer relay, but __reap
+             * must never run while init lives (it would tear the VPS
+             * down): block in waitpid for the real end instead. */
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
             break;
         }
         if (p[0].revents & POLLIN)

@@ -8,7 +8,7 @@ struct CreateTests {
     @Test func createStatusListDestroy() {
         TestNode.with { node in
             var r = node.vzctl("create", "101", "--ostemplate", TestNode.busyboxName, "--hostname", "ct101.example.com",
-                               "--ipadd", "198.51.100.11", "--name", "web1", "--description", "first")
+                               "--ipadd", "198.51.100.11", "--name", "web1", "--description", "first", "--layout", "simfs")
             #expect(r.status == 0, "\(r.output)")
             #expect(r.stdout.contains("Creating container private area (\(TestNode.busyboxName))"))
             #expect(r.stdout.contains("Container private area was created"))
@@ -21,6 +21,7 @@ struct CreateTests {
             #expect(conf.contains("OSTEMPLATE=\"\(TestNode.busyboxName)\""))
             #expect(conf.contains("VE_PRIVATE=\"/vz/private/$VEID\""))
             #expect(conf.contains("ORIGIN_SAMPLE=\"vswap-256m\""))
+            #expect(conf.contains("VE_LAYOUT=\"simfs\""))
             #expect(conf.contains("PHYSPAGES="), "sample contents copied")
 
             r = node.vzctl("status", "101")
@@ -66,6 +67,12 @@ struct CreateTests {
                 r = node.vzctl(["create", "102", "--ostemplate", t] + bad)
                 #expect(r.status != 0 && r.status != 44, "\(bad): \(r.output)")
             }
+            // Paths that would put a container on the host's / are refused.
+            for bad in [["--root", "/vz/.."], ["--root", "/"], ["--private", "//"], ["--private", "/vz/./x"], ["--root", "relative"]] {
+                r = node.vzctl(["create", "102", "--ostemplate", t] + bad)
+                #expect(r.status == 21, "\(bad): \(r.output)")
+            }
+            #expect(!node.exists("/etc/vz/conf/102.conf"))
             for id in ["0", "abc", "0102", "+102", "2147483645", "../102", ""] {
                 r = node.vzctl("create", id, "--ostemplate", t)
                 #expect(r.status == 21, "\(id.debugDescription): \(r.output)")
@@ -76,6 +83,7 @@ struct CreateTests {
             // 20: no command, bad command
             #expect(node.vzctl().status == 20)
             #expect(node.vzctl("frobnicate", "101").status == 20)
+            #expect(node.vzctl("enter", "101", "--exec").status == 20, "--exec without a command")
             #expect(!node.exists("/etc/vz/conf/102.conf"))
             #expect(node.tree("/vz/private") == ["./101"] || node.tree("/vz/private").allSatisfy { $0.hasPrefix("./101") })
         }

@@ -46,6 +46,11 @@ struct SetAndLockTests {
                 #expect(r.status == code, "\(args): \(r.output)")
                 #expect(node.read("/etc/vz/conf/501.conf") == snapshot, "\(args) changed the file")
             }
+            // A value past LONG_MAX is saved as unlimited, with vzctl's warning.
+            r = node.vzctl("set", "501", "--kmemsize", "999999999999T", "--save")
+            #expect(r.status == 0)
+            #expect(r.stderr.contains("truncated to unlimited"), "\(r.output)")
+            #expect(node.read("/etc/vz/conf/501.conf").contains("KMEMSIZE=\"unlimited\""))
             // --name needs --save (131), and names are unique.
             #expect(node.vzctl("set", "501", "--name", "alpha").status == 131)
             #expect(node.vzctl("set", "501", "--name", "alpha", "--save").status == 0)

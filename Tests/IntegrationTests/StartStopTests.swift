@@ -87,6 +87,20 @@ struct StartStopTests {
         }
     }
 
+    /// `stop --skip-umount` (vzmigrate's) leaves VE_ROOT mounted; umount then works.
+    @Test func stopSkipUmountKeepsTheMount() {
+        TestNode.withRunning { node in
+            node.createBusybox("101")
+            #expect(node.vzctl("start", "101").status == 0)
+            let r = node.vzctl("stop", "--fast", "101", "--skip-umount")
+            #expect(r.status == 0, "\(r.output)")
+            #expect(node.status("101") == "CTID 101 exist mounted down")
+            #expect(node.vzctl("umount", "101").status == 0)
+            #expect(node.status("101") == "CTID 101 exist unmounted down")
+            #expect(node.isClean("101"))
+        }
+    }
+
     @Test func poweroffInsideStopsAndCleansUp() {
         TestNode.withRunning { node in
             node.createBusybox("101")

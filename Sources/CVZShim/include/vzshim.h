@@ -166,4 +166,7 @@ int vz_signalfd(const sigset_t *mask);
 int vz_get_winsize(int fd, unsigned short *rows, unsigned short *cols);
 int vz_set_winsize(int fd, unsigned short rows, unsigned short cols);
 
+/// A new anonymous session keyring for the calling process (keyctl(2)).
+int vz_join_session_keyring(void);
+
 #endif
