@@ -15,18 +15,26 @@ public struct SetOperation {
         self.console = console
     }
 
-    /// Options that only make sense saved (vzctl 4.x refuses them otherwise).
-    static let requireSave: Set<String> = ["NAME", "OSTEMPLATE", "STOP_TIMEOUT", "VE_ROOT", "VE_PRIVATE"]
+    /// The table's parameters among `changes` that carry `flag`.
+    static func parameters(_ changes: ParameterChanges, _ flag: ConfigParameter.Flags) -> [ConfigParameter] {
+        changes.options.compactMap { ParameterTable.lookup($0) }.filter { $0.flags.contains(flag) }
+    }
 
     public func run(_ ctid: ContainerID, changes: ParameterChanges, save: Bool, skipLock: Bool = false) throws(VZError) {
         console.about(ctid)
         if !save {
-            if let key = changes.changedKeys.first(where: { Self.requireSave.contains($0) }) {
-                if key == "NAME" { throw VZError(.setName, "Unable to set name without --save flag") }
-                throw VZError(.invalidValue, "Setting \(key) requires --save")
+            // Parameters that only exist saved (vzctl 4.x refuses them
+            // otherwise): the table's requiresSave and notWhileRunning ones.
+            let needSave = Self.parameters(changes, .requiresSave) + Self.parameters(changes, .notWhileRunning)
+            if let p = needSave.first {
+                if p.name == "name" { throw VZError(.setName, "Unable to set name without --save flag") }
+                throw VZError(.invalidValue, "--\(p.name) requires --save")
             }
-            // Nothing runs yet, so nothing can be applied live; vzctl prints
-            // this same warning for a stopped container.
+            // vzctl's warning. Applying settings to a running VPS comes with
+            // the beancounter and network issues; until then say so.
+            if (try? ContainerStatus.probe(ctid, node: node))?.running == true {
+                console.error("WARNING: applying settings to a running container is not supported yet; nothing was changed")
+            }
             console.error("WARNING: Settings were not saved to config (use --save flag)")
             return
         }
@@ -36,9 +44,9 @@ public struct SetOperation {
         let path = node.configPath(ctid)
         var config = try node.containerConfig(ctid) ?? ConfigFile()
         let oldName = config.value("NAME")
-        if (try? ContainerStatus.probe(ctid, node: node))?.running == true,
-           let key = changes.changedKeys.first(where: { $0 == "VE_ROOT" || $0 == "VE_PRIVATE" }) {
-            throw VZError(.running, "Unable to change \(key) of a running container")
+        if let p = Self.parameters(changes, .notWhileRunning).first,
+           (try? ContainerStatus.probe(ctid, node: node))?.running == true {
+            throw VZError(.running, "Unable to change --\(p.name) of a running container")
         }
         _ = try changes.apply(to: &config, ctid: ctid)
         for w in changes.warnings { console.error("Warning: \(w)") }
