@@ -8,10 +8,7 @@ import VZSystem
 enum HelperBinary {
     /// The running vzctl binary.
     static var selfExecutable: String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return "/usr/sbin/vzctl" }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        Files.readLink("/proc/self/exe") ?? "/usr/sbin/vzctl"
     }
 
     static func path(_ name: String) throws(VZError) -> String {

@@ -13,10 +13,7 @@ public struct NameRegistry {
     /// The CTID a name points to, if the link and its config exist.
     public func owner(of name: String) -> ContainerID? {
         guard isValidName(name) else { return nil }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink(node.namePath(name), &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let target = Files.readLink(node.namePath(name)) else { return nil }
         let file = Files.basename(target)
         guard file.hasSuffix(".conf"), let id = ContainerID(String(file.dropLast(5))),
               Files.exists(node.configPath(id)) else { return nil }
@@ -36,10 +33,7 @@ public struct NameRegistry {
     /// Removes the link of every name pointing at `ctid`'s config.
     public func unregister(_ ctid: ContainerID) {
         for name in Files.list(node.sysroot.namesDir) {
-            var buf = [CChar](repeating: 0, count: 4096)
-            let n = readlink(node.namePath(name), &buf, buf.count - 1)
-            guard n > 0 else { continue }
-            let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard let target = Files.readLink(node.namePath(name)) else { continue }
             if Files.basename(target) == "\(ctid).conf" { _ = Glibc.unlink(node.namePath(name)) }
         }
     }

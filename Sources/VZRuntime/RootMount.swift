@@ -160,11 +160,7 @@ struct RootMount {
     /// namespace, and a bind from another namespace's mount is EINVAL. The
     /// path is the host's (we have not pivoted), checked by device number.
     static func consoleSlave() throws(VZError) -> FileDescriptor? {
-        var buf = [CChar](repeating: 0, count: 256)
-        let n = readlink("/proc/self/fd/0", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard path.hasPrefix("/dev/pts/") else { return nil }
+        guard let path = Files.readLink("/proc/self/fd/0"), path.hasPrefix("/dev/pts/") else { return nil }
         var want = stat()
         guard fstat(0, &want) == 0 else { return nil }
         let fd = try FileDescriptor.open(path, Int32(VZ_O_PATH) | O_NOFOLLOW, code: .cannotMount)

@@ -26,9 +26,7 @@ public struct StopOperation {
         /// Debian template maps to `init 0` (powerfail); an init that does
         /// not catch SIGPWR ignores it as PID 1 and is killed at the timeout.
         static func detect(_ pid: pid_t) -> ShutdownRequest {
-            var buf = [CChar](repeating: 0, count: 4096)
-            let n = readlink("/proc/\(pid)/exe", &buf, buf.count - 1)
-            let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+            let exe = Files.readLink("/proc/\(pid)/exe") ?? ""
             let name = Files.basename(exe.hasSuffix(" (deleted)") ? String(exe.dropLast(10)) : exe)
             if name == "busybox" { return .signal(SIGUSR2) }
             if name == "systemd" { return .signal(vz_sigrtmin() + 3) }

@@ -69,6 +69,14 @@ public enum Files {
         try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY).fsync(path: path)
     }
 
+    /// A symlink's target (never followed), nil when `path` is not a link.
+    public static func readLink(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public static func dirname(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
