@@ -50,7 +50,6 @@ vz_started=0
 vz_cg=
 crun_made=0
 floor_parent=
-pivot_made=()
 
 cleanup() {
 	set +e
@@ -65,11 +64,7 @@ cleanup() {
 		[ -z "$vz_cg" ] || drop_vz_node_cgroup "$vz_cg"
 	fi
 	[ "$crun_made" = 1 ] && "$REPO/bench/crun-v1.sh" crun delete -f "$cid" >/dev/null 2>&1
-	[ -d "$W/lxc/$cid" ] && lxc-stop -P "$W/lxc" -n "$cid" -k >/dev/null 2>&1
-	local d
-	for d in "${pivot_made[@]}"; do rmdir "$d" 2>/dev/null; done
-	# and lock directories under /run/lxc/lock/<lxcpath>.
-	[ ! -d "/run/lxc/lock$W" ] || rm -rf "/run/lxc/lock$W"
+	lxc_cleanup "$W/lxc" "$cid"
 	drop_tmpfs "$W"
 }
 trap cleanup EXIT
@@ -109,13 +104,7 @@ contenders+=(nsenter)
 
 # --- crun ----------------------------------------------------------------
 if command -v crun >/dev/null && command -v jq >/dev/null; then
-	mkdir "$W/crun"
-	(cd "$W/crun" && crun spec)
-	jq --arg root "$ROOT" '.root = {path: $root, readonly: true}
-		| .process.args = ["/sbin/init"] | .process.terminal = false
-		| .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "network"}]' \
-		"$W/crun/config.json" >"$W/crun/config.new"
-	mv "$W/crun/config.new" "$W/crun/config.json"
+	crun_bundle "$W/crun" "$ROOT" /sbin/init
 	crun_made=1
 	if "$REPO/bench/crun-v1.sh" crun run -d -b "$W/crun" "$cid" </dev/null >/dev/null 2>&1 &&
 		crun_init=$(crun state "$cid" | jq -r .pid) && wait_exe "$crun_init" "$ROOT/bin/busybox" &&
@@ -131,30 +120,8 @@ fi
 
 # --- lxc-attach ----------------------------------------------------------
 if command -v lxc-start >/dev/null; then
-	for d in /sys/fs/cgroup/*/; do
-		[ -e "${d}lxc.pivot" ] || pivot_made+=("${d}lxc.pivot")
-	done
-	mkdir -p "$W/lxc/$cid"
-	cat >"$W/lxc/$cid/config" <<-EOF
-		lxc.include = /usr/share/lxc/config/common.conf
-		lxc.uts.name = bench
-		lxc.rootfs.path = dir:$ROOT
-		lxc.rootfs.options = ro
-		lxc.init.cmd = /sbin/init
-		lxc.net.0.type = empty
-		lxc.apparmor.profile = unconfined
-		# No hook at all: Debian's lxcfs (common.conf.d/00-lxcfs.conf) adds
-		# /usr/share/lxcfs/lxc.reboot.hook, a bare "sleep 0.5s" on every stop.
-		lxc.hook.pre-start =
-		lxc.hook.pre-mount =
-		lxc.hook.mount =
-		lxc.hook.autodev =
-		lxc.hook.start =
-		lxc.hook.stop =
-		lxc.hook.post-stop =
-		lxc.hook.clone =
-		lxc.hook.destroy =
-	EOF
+	lxc_note_pivots
+	lxc_bench_config "$W/lxc" "$cid" "$ROOT" "lxc.init.cmd = /sbin/init"
 	if lxc-start -d -P "$W/lxc" -n "$cid" </dev/null >/dev/null 2>&1 &&
 		lxc_init=$(lxc-info -P "$W/lxc" -n "$cid" -pH) && wait_exe "$lxc_init" "$ROOT/bin/busybox" &&
 		lxc-attach -P "$W/lxc" -n "$cid" -- /bin/true </dev/null >/dev/null 2>&1; then

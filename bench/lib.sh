@@ -178,3 +178,57 @@ reap_node_leftovers() {
 	done
 	return 1
 }
+
+# --- peers shared by start-stop.sh and exec.sh -----------------------------
+
+# A crun bundle in $1 for the read-only rootfs $2 running $3 (e.g.
+# /bin/true or /sbin/init) in pid/mount/uts/ipc/network namespaces.
+crun_bundle() {
+	local dir=$1 root=$2 cmd=$3
+	mkdir "$dir"
+	(cd "$dir" && crun spec)
+	jq --arg root "$root" --arg cmd "$cmd" '.root = {path: $root, readonly: true}
+		| .process.args = [$cmd] | .process.terminal = false
+		| .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "network"}]' \
+		"$dir/config.json" >"$dir/config.new"
+	mv "$dir/config.new" "$dir/config.json"
+}
+
+# lxc-start leaves an empty lxc.pivot cgroup in every hierarchy: note the
+# ones that do not exist yet in LXC_PIVOTS, so lxc_cleanup removes only
+# those this run made.
+LXC_PIVOTS=()
+lxc_note_pivots() {
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		[ -e "${d}lxc.pivot" ] || LXC_PIVOTS+=("${d}lxc.pivot")
+	done
+}
+
+# An LXC container config: lxcpath $1, name $2, read-only rootfs $3, empty
+# netns, every hook cleared; extra config lines may follow as $4...
+lxc_bench_config() {
+	local path=$1 name=$2 root=$3
+	shift 3
+	mkdir -p "$path/$name"
+	{
+		printf '%s\n' "lxc.include = /usr/share/lxc/config/common.conf" "lxc.uts.name = bench" \
+			"lxc.rootfs.path = dir:$root" "lxc.rootfs.options = ro" "$@" \
+			"lxc.net.0.type = empty" "lxc.apparmor.profile = unconfined" \
+			'# No hook at all: Debian'"'"'s lxcfs (common.conf.d/00-lxcfs.conf) adds' \
+			'# /usr/share/lxcfs/lxc.reboot.hook, a bare "sleep 0.5s" on every stop.'
+		local h
+		for h in pre-start pre-mount mount autodev start stop post-stop clone destroy; do
+			printf 'lxc.hook.%s =\n' "$h"
+		done
+	} >"$path/$name/config"
+}
+
+# Stops the container ($1 lxcpath, $2 name) if its config exists, removes
+# the lxc.pivot cgroups this run made and LXC's lock directory for $1.
+lxc_cleanup() {
+	local path=$1 name=$2 d
+	[ ! -d "$path/$name" ] || lxc-stop -P "$path" -n "$name" -k >/dev/null 2>&1
+	for d in "${LXC_PIVOTS[@]}"; do rmdir "$d" 2>/dev/null; done
+	[ ! -d "/run/lxc/lock$(dirname "$path")" ] || rm -rf "/run/lxc/lock$(dirname "$path")"
+}

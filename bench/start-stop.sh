@@ -53,7 +53,6 @@ cid=vzb-ss-$$
 vz=$(vzctl_bin)
 vz_started=0
 vz_cg=
-pivot_made=()
 
 cleanup() {
 	set +e
@@ -67,15 +66,7 @@ cleanup() {
 	if command -v crun >/dev/null; then
 		"$REPO/bench/crun-v1.sh" crun delete -f "$cid" >/dev/null 2>&1
 	fi
-	if [ -d "$W/lxc/$cid" ]; then
-		lxc-stop -P "$W/lxc" -n "$cid" -k >/dev/null 2>&1
-	fi
-	# lxc-start leaves an empty lxc.pivot cgroup in every hierarchy; remove
-	# the ones this run made.
-	local d
-	for d in "${pivot_made[@]}"; do rmdir "$d" 2>/dev/null; done
-	# and lock directories under /run/lxc/lock/<lxcpath>.
-	[ ! -d "/run/lxc/lock$W" ] || rm -rf "/run/lxc/lock$W"
+	lxc_cleanup "$W/lxc" "$cid"
 	drop_tmpfs "$W"
 }
 trap cleanup EXIT
@@ -96,13 +87,7 @@ contenders+=(floor)
 
 # --- crun ----------------------------------------------------------------
 if command -v crun >/dev/null && command -v jq >/dev/null; then
-	mkdir "$W/crun"
-	(cd "$W/crun" && crun spec)
-	jq --arg root "$ROOT" '.root = {path: $root, readonly: true}
-		| .process.args = ["/bin/true"] | .process.terminal = false
-		| .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "network"}]' \
-		"$W/crun/config.json" >"$W/crun/config.new"
-	mv "$W/crun/config.new" "$W/crun/config.json"
+	crun_bundle "$W/crun" "$ROOT" /bin/true
 	# LOOP runs inside one private mount namespace, as the peers timed it.
 	crun_loop() {
 		"$REPO/bench/crun-v1.sh" bash -c 'for ((i = 0; i < $1; i++)); do
@@ -115,29 +100,8 @@ fi
 
 # --- lxc-start -F --------------------------------------------------------
 if command -v lxc-start >/dev/null; then
-	for d in /sys/fs/cgroup/*/; do
-		[ -e "${d}lxc.pivot" ] || pivot_made+=("${d}lxc.pivot")
-	done
-	mkdir -p "$W/lxc/$cid"
-	cat >"$W/lxc/$cid/config" <<-EOF
-		lxc.include = /usr/share/lxc/config/common.conf
-		lxc.uts.name = bench
-		lxc.rootfs.path = dir:$ROOT
-		lxc.rootfs.options = ro
-		lxc.net.0.type = empty
-		lxc.apparmor.profile = unconfined
-		# No hook at all: Debian's lxcfs (common.conf.d/00-lxcfs.conf) adds
-		# /usr/share/lxcfs/lxc.reboot.hook, a bare "sleep 0.5s" on every stop.
-		lxc.hook.pre-start =
-		lxc.hook.pre-mount =
-		lxc.hook.mount =
-		lxc.hook.autodev =
-		lxc.hook.start =
-		lxc.hook.stop =
-		lxc.hook.post-stop =
-		lxc.hook.clone =
-		lxc.hook.destroy =
-	EOF
+	lxc_note_pivots
+	lxc_bench_config "$W/lxc" "$cid" "$ROOT"
 	lxc_one() { lxc-start -F -P "$W/lxc" -n "$cid" -- /bin/true; }
 	# lxc-start -F exits 0 whatever the payload did: check once, through
 	# the log, that a payload really runs as PID 1 on a read-only root with
