@@ -52,14 +52,16 @@ public struct ContainerInventory: ListSource {
         // Reading 1,000 configs is mostly syscalls: split it over two cores.
         if ids.count >= 256 {
             let mid = ids.count / 2
-            let (a, b) = InventoryParallel.pair({ records(ids[..<mid], details) }, { [self] in records(ids[mid...], details) })
+            let live = Set(running)
+            let (a, b) = InventoryParallel.pair({ records(ids[..<mid], details, live) }, { [self] in records(ids[mid...], details, live) })
             return a + b
         }
-        return records(ids[...], details)
+        return records(ids[...], details, Set(running))
     }
 
-    private func records(_ ids: ArraySlice<ContainerID>, _ details: ListDetails) -> [ListRecord] {
+    private func records(_ ids: ArraySlice<ContainerID>, _ details: ListDetails, _ running: Set<ContainerID>) -> [ListRecord] {
         var scan = Scan(details: details, inventory: self)
+        scan.running = running
         // A directory read beats a stat per container only for many of them.
         scan.bulk = ids.count > 32
         var out: [ListRecord] = []
@@ -85,6 +87,9 @@ public struct ContainerInventory: ListSource {
         let keys: ListConfigReader.KeyFilter
         /// Check private areas by reading their parent directory once.
         public var bulk = false
+        /// The running containers, verified once per listing
+        /// (`runningContainers()`); nil: ask the kernel per container.
+        public var running: Set<ContainerID>? = nil
 
         public init(details: ListDetails, inventory: ContainerInventory) {
             self.details = details
@@ -154,7 +159,7 @@ public struct ContainerInventory: ListSource {
         if scan.buffer.read(at: scan.confDir, "\(id).conf") {
             config = scan.buffer.withBytes { ListConfigReader.table($0, keys: scan.keys) }
         } else if !Files.exists(configPath(id)) {
-            return runningState(id) == nil ? nil : ListRecord(ctid: id, config: [:], status: .running, privateExists: false)
+            return isRunning(id, scan) ? ListRecord(ctid: id, config: [:], status: .running, privateExists: false) : nil
         } else {
             // Unreadable: 4.x listed it with nothing but the defaults.
             config = ListConfig()
@@ -165,8 +170,8 @@ public struct ContainerInventory: ListSource {
         let privateExists = privateHost.map { scan.exists($0) } ?? false
 
         var status = ListStatus.stopped
-        if let running = runningState(id) {
-            status = running
+        if isRunning(id, scan) {
+            status = .running
         } else if privateExists && scan.details.status {
             // A suspend dump makes it "suspended", a mounted VE_ROOT "mounted" (which wins).
             if scan.dumps.contains("Dump.\(id)") { status = .suspended }
@@ -243,6 +248,10 @@ public struct ContainerInventory: ListSource {
 
     /// `.running` for a live container, nil when it is not running, in which
     /// case the mount and dump checks decide.
+    private func isRunning(_ id: ContainerID, _ scan: Scan) -> Bool {
+        scan.running.map { $0.contains(id) } ?? (runningState(id) != nil)
+    }
+
     public func runningState(_ id: ContainerID) -> ListStatus? {
         RunState.runningInit(id, sysroot: sysroot) == nil ? nil : .running
     }
