@@ -1,4 +1,5 @@
 import VZConfig
+import VZInventory
 import VZSystem
 
 /// `vzctl set CTID ... [--save]` for settings that need no running
@@ -30,32 +31,40 @@ public struct SetOperation {
                 if p.name == "name" { throw VZError(.setName, "Unable to set name without --save flag") }
                 throw VZError(.invalidValue, "--\(p.name) requires --save")
             }
-            // vzctl's warning. Applying settings to a running VPS comes with
-            // the beancounter and network issues; until then say so.
-            if (try? ContainerStatus.probe(ctid, node: node))?.running == true {
-                console.error("WARNING: applying settings to a running container is not supported yet; nothing was changed")
-            }
-            console.error("WARNING: Settings were not saved to config (use --save flag)")
-            return
         }
         let lock = try node.lock(ctid, skip: skipLock)
         defer { lock?.release() }
 
         let path = node.configPath(ctid)
-        var config = try node.containerConfig(ctid) ?? ConfigFile()
+        let oldConfig = try node.containerConfig(ctid) ?? ConfigFile()
+        var config = oldConfig
         let oldName = config.value("NAME")
-        if let p = Self.parameters(changes, .notWhileRunning).first,
-           (try? ContainerStatus.probe(ctid, node: node))?.running == true {
+        let running = RunState.runningInit(ctid, node: node)
+        if let p = Self.parameters(changes, .notWhileRunning).first, running != nil {
             throw VZError(.running, "Unable to change --\(p.name) of a running container")
         }
         _ = try changes.apply(to: &config, ctid: ctid)
         for w in changes.warnings { console.error("Warning: \(w)") }
         let newName = config.value("NAME")
         let registry = NameRegistry(node: node)
-        if let newName, !newName.isEmpty, newName != oldName {
+        if save, let newName, !newName.isEmpty, newName != oldName {
             if let owner = registry.owner(of: newName), owner != ctid {
                 throw VZError(.setName, "Name \(newName) is already used by CT \(owner)")
             }
+        }
+
+        // A running VPS gets the changes first: what the kernel refuses
+        // fails here, before anything is saved.
+        if let initProcess = running {
+            let context = LiveContext(
+                ctid: ctid, node: node, console: console, initProcess: initProcess, changes: changes,
+                old: EffectiveConfig(ctid: ctid, global: node.global, container: oldConfig),
+                new: EffectiveConfig(ctid: ctid, global: node.global, container: config))
+            for setting in LiveSettings.all { try setting.apply(context) }
+        }
+        guard save else {
+            console.error("WARNING: Settings were not saved to config (use --save flag)")
+            return
         }
         try Files.makeDirectories(node.sysroot.confDir, mode: 0o755)
         try AtomicFile.write(path, config.render())

@@ -93,10 +93,11 @@ struct StartStopTests {
             node.createBusybox("101")
             #expect(node.vzctl("start", "101").status == 0)
             // While it runs: VE_ROOT cannot move (32), and unsaved settings
-            // say plainly that nothing was applied.
+            // say they were not saved, and the config indeed keeps the old value.
             #expect(node.vzctl("set", "101", "--root", "/vz/root/elsewhere", "--save").status == 32)
-            let unsaved = node.vzctl("set", "101", "--hostname", "other.example.com")
-            #expect(unsaved.status == 0 && unsaved.stderr.contains("nothing was changed"), "\(unsaved.output)")
+            let unsaved = node.vzctl("set", "101", "--onboot", "yes")
+            #expect(unsaved.status == 0 && unsaved.stderr.contains("Settings were not saved"), "\(unsaved.output)")
+            #expect(!node.read("/etc/vz/conf/101.conf").contains("ONBOOT=\"yes\""))
             let r = node.vzctl("stop", "--fast", "101", "--skip-umount")
             #expect(r.status == 0, "\(r.output)")
             #expect(node.status("101") == "CTID 101 exist mounted down")
