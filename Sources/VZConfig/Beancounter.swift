@@ -58,3 +58,44 @@ public enum Beancounter: String, Sendable, CaseIterable, Hashable {
         return nil
     }
 }
+
+/// How a stock kernel enforces a beancounter (compat §2.4's mapping): the
+/// one place that says which keys are real limits and which are only
+/// accepted, validated, saved and shown. Start/set apply the first kinds;
+/// vzubc and vzlist mark `.notEnforced` rows as such instead of
+/// pretending a kernel counter behind them.
+public enum BeancounterEnforcement: Sendable, Equatable {
+    /// A memory-cgroup limit (memory.max / memory.swap.max / low / min,
+    /// v1 limit_in_bytes, memsw, soft limit).
+    case memoryCgroup
+    /// The pids controller (processes and threads).
+    case pidsCgroup
+    /// A resource limit of init and of every process `exec` starts
+    /// (RLIMIT_MEMLOCK, RLIMIT_SIGPENDING, RLIMIT_NOFILE).
+    case rlimit
+    /// The `max=` option of the VPS's own devpts instance.
+    case devpts
+    /// The IPC namespace's shm sysctls (kernel.shmall/shmmax).
+    case ipcNamespace
+    /// Accepted and saved; no stock-kernel equivalent (or, for KMEMSIZE
+    /// and the socket buffers, charged to the memory limit as a whole).
+    case notEnforced
+    /// AVNUMPROC: a sizing hint for tools, never a kernel resource.
+    case configOnly
+}
+
+extension Beancounter {
+    public var enforcement: BeancounterEnforcement {
+        switch self {
+        case .physpages, .swappages, .vmguarpages, .oomguarpages: return .memoryCgroup
+        case .numproc: return .pidsCgroup
+        case .lockedpages, .numsiginfo, .numfile: return .rlimit
+        case .numpty: return .devpts
+        case .shmpages: return .ipcNamespace
+        case .avnumproc: return .configOnly
+        case .kmemsize, .privvmpages, .numtcpsock, .numflock, .tcpsndbuf, .tcprcvbuf, .othersockbuf,
+             .dgramrcvbuf, .numothersock, .dcachesize, .numiptent:
+            return .notEnforced
+        }
+    }
+}
