@@ -5,14 +5,16 @@
 //
 //  vzctl (Swift, host)          intermediate (host pid ns)        payload (VPS pid ns)
 //  pidfd of the verified init,
-//  cgroup.procs fds, argv/envp,
+//  v1 tasks fds, unified dir,
+//  argv/envp,
 //  socketpair(SEQPACKET, CLOEXEC)
 //  fork ──────────────────────▶ PR_SET_DUMPABLE 0
-//                               "0" → every cgroup.procs fd
-//                               setns(pidfd, MNT|UTS|IPC|NET|PID[|CGROUP])
+//                               "0" → every v1 tasks fd
+//                               setns(pidfd, MNT|UTS|IPC|NET|PID)
 //                               [tty] open /dev/pts/ptmx of the VPS's
 //                                     devpts, unlock, TIOCSWINSZ
-//                               clone(CLONE_PARENT) ──────────────▶ setsid (no route to the
+//                               clone3(CLONE_PARENT|INTO_CGROUP) ─▶ [setns(pidfd, CGROUP)]
+//                                                                   setsid (no route to the
 //  ◀── PID [+ master, SCM_RIGHTS]                                   admin's tty: TIOCSTI)
 //                               _exit(0)                            [tty] TIOCGPTPEER, TIOCSCTTY,
 //  reap the intermediate                                            slave → 0,1,2 | stdin_fd → 0
@@ -80,8 +82,15 @@ static void fail(int sock, int stage, int err)
 }
 #define CHECK(cond, stage) do { if (!(cond)) fail(sock, stage, errno); } while (0)
 
-static void payload(const struct vz_enter_args *a, int sock, int master)
+static void payload(const struct vz_enter_args *a, int sock, int master, int joined)
 {
+    if (a->cgroup_dir >= 0 && !joined) {   // a kernel without CLONE_INTO_CGROUP
+        int procs = openat(a->cgroup_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        CHECK(procs >= 0 && write(procs, "0", 1) == 1, VZ_ENTER_CGROUP);
+    }
+    // Only now: a cgroup namespace rooted at the VPS's cgroup could hide
+    // our source cgroup from the move above (nsdelegate).
+    CHECK(!(a->nsflags & CLONE_NEWCGROUP) || setns(a->pidfd, CLONE_NEWCGROUP) == 0, VZ_ENTER_SETNS);
     CHECK(setsid() >= 0, VZ_ENTER_TTY);
     if (master >= 0) {
         int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
@@ -137,9 +146,11 @@ static void intermediate(const struct vz_enter_args *a, int sock)
 {
     int master = -1;
     CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0, VZ_ENTER_CGROUP);
+    // One thread: "0" to v1 tasks moves the process without the RCU wait
+    // of cgroup.procs (ContainerCgroup.openJoinFiles); the payload inherits.
     for (int i = 0; i < a->cgroup_count; i++)
         CHECK(write(a->cgroup_fds[i], "0", 1) == 1, VZ_ENTER_CGROUP);
-    CHECK(setns(a->pidfd, a->nsflags) == 0, VZ_ENTER_SETNS);
+    CHECK(setns(a->pidfd, a->nsflags & ~CLONE_NEWCGROUP) == 0, VZ_ENTER_SETNS);
     if (a->tty) {
         struct statfs sf;
         int unlock = 0;
@@ -152,8 +163,9 @@ static void intermediate(const struct vz_enter_args *a, int sock)
         CHECK(ioctl(master, TIOCSPTLCK, &unlock) == 0, VZ_ENTER_PTY);
         CHECK(a->rows == 0 || ioctl(master, TIOCSWINSZ, &ws) == 0, VZ_ENTER_PTY);
     }
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-    if (pid == 0) payload(a, sock, master);
+    int joined = 0;
+    pid_t pid = vz_clone_into(CLONE_PARENT, a->cgroup_dir, &joined);
+    if (pid == 0) payload(a, sock, master, joined);
     CHECK(pid > 0, VZ_ENTER_FORK);
     send_msg(sock, MSG_PID, pid, 0, master);
     _exit(0);

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -42,9 +44,6 @@ int vz_mknod_char(int dirfd, const char *name, unsigned int mode, unsigned int m
     return mknodat(dirfd, name, S_IFCHR | (mode & 07777), makedev(major, minor));
 }
 
-unsigned int vz_major(uint64_t dev) { return major((dev_t)dev); }
-unsigned int vz_minor(uint64_t dev) { return minor((dev_t)dev); }
-
 long vz_fstatfs_type(int fd)
 {
     struct statfs s;
@@ -56,24 +55,6 @@ long vz_fstatfs_type(int fd)
 int vz_sethostname(const char *name, size_t len) { return sethostname(name, len); }
 
 int vz_set_dumpable(int v) { return prctl(PR_SET_DUMPABLE, (unsigned long)v, 0, 0, 0); }
-
-int vz_set_cloexec(int fd, int on)
-{
-    int f = fcntl(fd, F_GETFD);
-    if (f < 0)
-        return -1;
-    return fcntl(fd, F_SETFD, on ? (f | FD_CLOEXEC) : (f & ~FD_CLOEXEC));
-}
-
-int vz_set_nonblock(int fd)
-{
-    int f = fcntl(fd, F_GETFL);
-    if (f < 0)
-        return -1;
-    return fcntl(fd, F_SETFL, f | O_NONBLOCK);
-}
-
-int vz_sigrtmin(void) { return SIGRTMIN; }
 
 int vz_link_up(const char *name)
 {
@@ -99,4 +80,17 @@ int vz_link_up(const char *name)
 int vz_join_session_keyring(void)
 {
     return (int)syscall(SYS_keyctl, 1, NULL);
+}
+
+pid_t vz_clone_into(unsigned long flags, int cgroup_dir, int *joined)
+{
+    *joined = 0;
+    if (cgroup_dir >= 0) {
+        struct clone_args a = { .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_dir };
+        pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+        // ENOSYS: no clone3 (< 5.3); EINVAL/E2BIG: no CLONE_INTO_CGROUP (< 5.7).
+        if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG))
+            return *joined = 1, pid;
+    }
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }

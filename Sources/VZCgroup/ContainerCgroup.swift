@@ -6,10 +6,11 @@ import VZSystem
 /// (plus name=systemd, as LXC does, for a systemd inside), and the unified
 /// one. A pure v2 host has a single leaf.
 ///
-/// The order `start` uses: `create()` → `setDevices(_:)` → limits (issue 4,
-/// `write(controller:file:value:)`) → `attach(_:)` or clone3 into
-/// `openCloneIntoDirectory()`, and only then `unshare(CLONE_NEWCGROUP)` in
-/// the child, so the VPS's cgroup becomes its cgroup root. Devices come
+/// The order `start` uses: `create()` → `setDevices(_:)` → limits
+/// (`write(controller:file:value:)`) → the init stage born into the
+/// cgroups through `openJoinFiles()`, and only then
+/// `unshare(CLONE_NEWCGROUP)` in the child, so the VPS's cgroup becomes its
+/// cgroup root. Devices come
 /// before attach because a new cgroup inherits its parent's devices, and
 /// on the root that is "everything".
 public struct ContainerCgroup: Sendable {
@@ -90,27 +91,38 @@ public struct ContainerCgroup: Sendable {
         }
     }
 
-    /// `cgroup.procs` of every hierarchy, opened for writing, for a forked
-    /// C child that joins by writing "0" to each before it execs (exec,
-    /// enter): no Swift runs between fork and exec. Permission is checked
-    /// against the opener (5.16+), which is us.
-    public func openProcsFiles() throws(VZError) -> [FileDescriptor] {
-        var fds: [FileDescriptor] = []
-        for b in backends { fds.append(try FileDescriptor.open(b.path + "/cgroup.procs", O_WRONLY)) }
-        return fds
+    /// What a new process needs to be born into the VPS's cgroups: see
+    /// `openJoinFiles()`.
+    public struct JoinFiles {
+        /// `tasks` of every v1 hierarchy, opened for writing.
+        public let v1Tasks: [FileDescriptor]
+        /// The unified leaf's directory, for `clone3(CLONE_INTO_CGROUP)`.
+        public let unified: FileDescriptor?
     }
 
-    /// On a pure v2 host, the leaf's directory fd for
-    /// `clone3(CLONE_INTO_CGROUP)`, which places the child atomically and
-    /// with no window outside. nil on v1 and hybrid hosts, where v1
-    /// hierarchies need `cgroup.procs` writes anyway (use `attach`). The
-    /// leaf never has controllers enabled below it, so clone3 cannot hit
-    /// its EBUSY case; callers still fall back to `attach` on any error.
-    public func openCloneIntoDirectory() throws(VZError) -> FileDescriptor? {
-        // A name=systemd v1 hierarchy next to a full cgroup2 (systemd's
-        // "unified with v1 compat") still needs its cgroup.procs write.
-        guard layout.mode == .unified, layout.v1.isEmpty, let u = unified else { return nil }
-        return try FileDescriptor.open(u.path, O_RDONLY | O_DIRECTORY)
+    /// The files a single-threaded C child uses to join the VPS's cgroups
+    /// before it execs (the start's init stage, exec's intermediate): no
+    /// Swift runs between fork and exec. Permission is checked against the
+    /// opener (5.16+), which is us.
+    ///
+    /// Why `tasks` and "0", not `cgroup.procs`: moving a whole thread group
+    /// takes the kernel's `cgroup_threadgroup_rwsem` for writing, and that
+    /// percpu rwsem waits for an RCU grace period whenever it is cold —
+    /// 9-12 ms on this machine kind, half of a VPS start. Writing "0" to a
+    /// v1 `tasks` file moves only the calling thread, which the kernel does
+    /// without that lock (cgroup_procs_write_start: pid 0, no threadgroup);
+    /// for a process with one thread it is the same move. The unified
+    /// hierarchy has no such file for domain cgroups, so the child is
+    /// created in it instead: clone3(CLONE_INTO_CGROUP) takes the rwsem
+    /// only for reading. Callers fall back to `cgroup.procs` under the
+    /// directory when clone3 cannot do that (kernels before 5.7).
+    public func openJoinFiles() throws(VZError) -> JoinFiles {
+        var tasks: [FileDescriptor] = []
+        for b in backends where b.version == .v1 {
+            tasks.append(try FileDescriptor.open(b.path + "/tasks", O_WRONLY | O_CLOEXEC))
+        }
+        let dir = try unified.map { u throws(VZError) in try FileDescriptor.open(u.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        return JoinFiles(v1Tasks: tasks, unified: dir)
     }
 
     /// The VPS's processes (thread-group leaders), whole subtree, each once.

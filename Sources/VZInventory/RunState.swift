@@ -54,7 +54,9 @@ public struct RunState: Equatable, Sendable {
 
     public func save(_ ctid: ContainerID, sysroot: Sysroot) throws(VZError) {
         try Files.makeDirectories(RunState.directory(sysroot), mode: 0o700)
-        try AtomicFile.write(RunState.path(ctid, sysroot: sysroot), text, mode: 0o600)
+        // Not durable: the file only ever names this boot's processes
+        // (bootID), so after a power cut it is void whatever it says.
+        try AtomicFile.write(RunState.path(ctid, sysroot: sysroot), text, mode: 0o600, durable: false)
     }
 
     public static func remove(_ ctid: ContainerID, sysroot: Sysroot) {

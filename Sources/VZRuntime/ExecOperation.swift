@@ -87,7 +87,7 @@ public struct ExecOperation {
         guard let caps, vz_pidfd_send_signal(pidfd.raw, 0) == 0 else {
             throw VZError(.notRunning, "Container is not running")
         }
-        let procs = try CgroupSupport.cgroup(ctid, node: node).openProcsFiles()
+        let join = try CgroupSupport.cgroup(ctid, node: node).openJoinFiles()
         var flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET | VZ_CLONE_NEWPID
         if access("/proc/self/ns/cgroup", F_OK) == 0 { flags |= VZ_CLONE_NEWCGROUP }
 
@@ -99,16 +99,17 @@ public struct ExecOperation {
             envp.forEach { free($0) }
             shells.forEach { free(UnsafeMutablePointer(mutating: $0)) }
         }
-        let fds = procs.map(\.raw)
+        let fds = join.v1Tasks.map(\.raw)
         var result = vz_enter_result()
         // The fds are used by raw number in the child: keep their owners
         // alive across the call (an optimised build releases them early).
-        let rc = withExtendedLifetime((pidfd, procs)) { fds.withUnsafeBufferPointer { fdp in
+        let rc = withExtendedLifetime((pidfd, join)) { fds.withUnsafeBufferPointer { fdp in
             argv.withUnsafeBufferPointer { av in
                 envp.withUnsafeBufferPointer { ev in
                     shells.withUnsafeBufferPointer { sp in
                         var a = vz_enter_args(
                             pidfd: pidfd.raw, nsflags: flags, cgroup_fds: fdp.baseAddress, cgroup_count: Int32(fds.count),
+                            cgroup_dir: join.unified?.raw ?? -1,
                             cap_bnd: caps.bnd, cap_prm: caps.prm, cap_eff: caps.eff, cap_inh: caps.inh,
                             argv: av.baseAddress, envp: ev.baseAddress, paths: payload.shells == nil ? nil : sp.baseAddress,
                             login: payload.login ? 1 : 0, stdin_fd: payload.stdinFD, tty: payload.tty ? 1 : 0,

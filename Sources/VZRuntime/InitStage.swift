@@ -79,7 +79,7 @@ public enum InitStage {
         // error fd, which closes itself at execve.
         _ = vz_close_range(3, UInt32(StartProtocol.errorFD - 1))
         _ = vz_close_range(UInt32(StartProtocol.errorFD + 1), UInt32.max)
-        _ = vz_set_cloexec(StartProtocol.errorFD, 1)
+        FileDescriptor.setCloseOnExec(StartProtocol.errorFD, true)
 
         // The VPS must not share the admin's session keyring (keyctl(2)
         // reaches it even with /proc/keys masked).

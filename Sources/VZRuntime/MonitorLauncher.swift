@@ -1,5 +1,6 @@
 import CVZShim
 import Glibc
+import VZCgroup
 import VZConfig
 import VZSystem
 
@@ -21,12 +22,14 @@ struct MonitorLauncher {
 
     /// Starts the monitor; returns its pid and vzctl's ends of the pipes.
     static func spawn(ctid: ContainerID, cloneFlags: Int32, initArgs: StartProtocol.InitArguments,
-                      consoleLog: FileDescriptor, sysroot: Sysroot) throws(VZError) -> Spawned {
+                      consoleLog: FileDescriptor, cgroups: ContainerCgroup.JoinFiles,
+                      sysroot: Sysroot) throws(VZError) -> Spawned {
         let monitor = try monitorPath()
         let vzctl = selfExecutable
         let report = try pipe(), go = try pipe(), errors = try pipe()
 
-        var argv = [monitor, String(cloneFlags), String(StartProtocol.consoleLogCap), "--"]
+        var argv = [monitor, String(cloneFlags), String(StartProtocol.consoleLogCap),
+                    cgroups.unified == nil ? "0" : "1", String(cgroups.v1Tasks.count), "--"]
         argv += [vzctl, StartProtocol.initStage] + initArgs.argv
         argv += ["--", vzctl, StartProtocol.reapStage, ctid.description]
         // A clean environment: only what locates the node.
@@ -42,14 +45,17 @@ struct MonitorLauncher {
         // Two passes: a source may sit on another's target number (the log
         // at 5 would be overwritten by the error pipe before moving to 6),
         // so everything goes above all of them first, then into place.
-        let moves: [(Int32, Int32)] = [
+        var moves: [(Int32, Int32)] = [
             (report.write.raw, StartProtocol.reportFD), (go.read.raw, StartProtocol.goFD),
             (errors.write.raw, StartProtocol.errorFD), (consoleLog.raw, StartProtocol.logFD),
         ]
-        let high = max(StartProtocol.logFD, moves.map(\.0).max() ?? 0) + 1
+        if let u = cgroups.unified { moves.append((u.raw, StartProtocol.cgroupFD)) }
+        for (i, t) in cgroups.v1Tasks.enumerated() { moves.append((t.raw, StartProtocol.firstTasksFD + Int32(i))) }
+        let last = moves.map(\.1).max() ?? StartProtocol.logFD
+        let high = max(last, moves.map(\.0).max() ?? 0) + 1
         for (i, m) in moves.enumerated() { posix_spawn_file_actions_adddup2(&fa, m.0, high + Int32(i)) }
         for (i, m) in moves.enumerated() { posix_spawn_file_actions_adddup2(&fa, high + Int32(i), m.1) }
-        vz_spawn_addclosefrom(&fa, StartProtocol.logFD + 1)
+        vz_spawn_addclosefrom(&fa, last + 1)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -63,7 +69,7 @@ struct MonitorLauncher {
         let cenv = env.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) }; cenv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, monitor, &fa, &attr, cargs, cenv)
+        let rc = withExtendedLifetime(cgroups) { posix_spawn(&pid, monitor, &fa, &attr, cargs, cenv) }
         guard rc == 0 else { throw VZError(.resource, "Unable to start the container monitor", errno: rc, path: monitor) }
         return Spawned(pid: pid, report: report.read, go: go.write, errors: errors.read)
     }

@@ -182,7 +182,7 @@ struct RootMount {
     static func openNull() throws(VZError) -> FileDescriptor {
         let fd = try FileDescriptor.open("/dev/null", Int32(VZ_O_PATH) | O_NOFOLLOW, code: .cannotMount)
         let st = try fd.stat()
-        guard (st.st_mode & S_IFMT) == S_IFCHR, vz_major(UInt64(st.st_rdev)) == 1, vz_minor(UInt64(st.st_rdev)) == 3 else {
+        guard (st.st_mode & S_IFMT) == S_IFCHR, DeviceNumber.major(UInt64(st.st_rdev)) == 1, DeviceNumber.minor(UInt64(st.st_rdev)) == 3 else {
             throw VZError(.cannotMount, "/dev/null on the host is not the null device")
         }
         return fd

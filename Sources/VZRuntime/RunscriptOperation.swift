@@ -27,7 +27,7 @@ public struct RunscriptOperation {
         var fds: [Int32] = [-1, -1]
         _ = try sys("pipe2") { vz_pipe2(&fds, O_CLOEXEC) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
-        _ = vz_set_nonblock(writeEnd)
+        FileDescriptor.setNonBlocking(writeEnd)
         var payload = ExecOperation.Payload(argv: [""], environment: ExecOperation.environment, shells: ExecOperation.shells)
         payload.stdinFD = readEnd
         let signals = try SignalRelay()

@@ -96,8 +96,12 @@ public struct StartOperation {
             let initArgs = StartProtocol.InitArguments(
                 root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS)
             let flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWPID | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET
+            // The init stage is born into the cgroups (see openJoinFiles):
+            // everything the VPS ever forks is counted, and its cgroup
+            // namespace is rooted there.
+            let join = try cgroup.openJoinFiles()
             let m = try MonitorLauncher.spawn(ctid: ctid, cloneFlags: Int32(flags), initArgs: initArgs,
-                                              consoleLog: log, sysroot: node.sysroot)
+                                              consoleLog: log, cgroups: join, sysroot: node.sysroot)
             let monitor = ProcessIdentity.current(m.pid)
             failedMonitor = monitor
             CrashPoint.reached("start.spawned")
@@ -117,19 +121,20 @@ public struct StartOperation {
                     _ = ProcessIdentity.waitExit(fd, seconds: 10)
                 }
             }
-            // Before "go": everything the VPS ever forks is counted, and
-            // the init stage's cgroup namespace is rooted here.
-            try cgroup.attach(pid)
-
             let state = RunState(initProcess: initID, monitor: monitor, bootID: RunState.currentBootID())
             try state.save(ctid, node: node)
             undo.append { RunState.remove(ctid, node: node) }
             CrashPoint.reached("start.state")
 
             var go = StartProtocol.go
-            _ = try sys("Unable to release the init stage", code: .resource) { write(m.go.raw, &go, 1) }
+            // EPIPE: the child failed before reading it (joining its
+            // cgroups); its message is on the error pipe.
+            let released = sysResult { write(m.go.raw, &go, 1) }
             CrashPoint.reached("start.go")
             let errorText = MonitorLauncher.readToEnd(m.errors)
+            if case .failure(let e) = released, errorText.isEmpty {
+                throw VZError(.resource, "Unable to release the init stage", errno: e.rawValue)
+            }
             if !errorText.isEmpty {
                 throw StartProtocol.decode(errorText)
             }

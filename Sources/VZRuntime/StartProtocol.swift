@@ -5,15 +5,16 @@ import VZConfig
 ///   vzctl start (Swift, CT lock held)      vzmonitor (C)            init stage = PID 1 (Swift)
 ///   ─────────────────────────────────      ─────────────            ──────────────────────────
 ///   mount VE_PRIVATE on VE_ROOT (host)
-///   create cgroups (VZCgroup)
-///   pipes: report, go, error; console log
+///   create cgroups, set limits (VZCgroup)
+///   pipes: report, go, error; console log;
+///   open the cgroups' join files
 ///   posix_spawn ────────────────────────►  setsid, signals reset
 ///     fds 0-2 /dev/null, 3 report(w),      console pty
-///     4 go(r), 5 error(w), 6 log           clone(NEWNS|NEWPID|NEWUTS
-///                                                |NEWIPC|NEWNET) ───────►  exec `vzctl __init ...`
-///                                          close 4, 5                    (0-2 = console pty slave)
+///     4 go(r), 5 error(w), 6 log,          clone3(NEWNS|NEWPID|NEWUTS|NEWIPC
+///     7 unified cgroup dir,                  |NEWNET|INTO_CGROUP 7) ─────►  "0" → each v1 tasks (8..)
+///     8.. v1 tasks files                   close 4, 5, 7, 8..              exec `vzctl __init ...`
+///                                                                        (0-2 = console pty slave)
 ///   read "<pid>\n" on 3  ◄──────────────── write pid, close 3            block on read(4)
-///   attach pid to cgroups (VZCgroup)
 ///   write state (pid, start time, monitor)
 ///   write "g" on go, close ─────────────────────────────────────────────► unshare(NEWCGROUP)
 ///                                                                        mounts, masks, /dev,
@@ -37,6 +38,10 @@ public enum StartProtocol {
     public static let goFD: Int32 = 4
     public static let errorFD: Int32 = 5
     public static let logFD: Int32 = 6
+    /// The VPS's unified cgroup directory (clone3 CLONE_INTO_CGROUP), then
+    /// one v1 `tasks` file per hierarchy: the child is born into its cgroups.
+    public static let cgroupFD: Int32 = 7
+    public static let firstTasksFD: Int32 = 8
 
     /// The single byte that releases the init stage.
     public static let go: UInt8 = UInt8(ascii: "g")

@@ -29,7 +29,7 @@ public struct StopOperation {
             let exe = Files.readLink("/proc/\(pid)/exe") ?? ""
             let name = Files.basename(exe.hasSuffix(" (deleted)") ? String(exe.dropLast(10)) : exe)
             if name == "busybox" { return .signal(SIGUSR2) }
-            if name == "systemd" { return .signal(vz_sigrtmin() + 3) }
+            if name == "systemd" { return .signal(__libc_current_sigrtmin() + 3) }
             return .signal(SIGPWR)
         }
     }

@@ -90,7 +90,7 @@ struct Terminal {
         }
         if status != nil {
             // The shell is gone; what it wrote is still in the master.
-            _ = vz_set_nonblock(master.raw)
+            FileDescriptor.setNonBlocking(master.raw)
             while true {
                 let n = buf.withUnsafeMutableBytes { read(master.raw, $0.baseAddress, $0.count) }
                 if n <= 0 || !writeAll(1, buf, n) { break }

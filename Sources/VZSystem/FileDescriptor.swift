@@ -81,3 +81,21 @@ public final class FileDescriptor: @unchecked Sendable {
         return st
     }
 }
+
+extension FileDescriptor {
+    /// Sets or clears FD_CLOEXEC on a raw descriptor (fds inherited by
+    /// number, such as the start handshake's).
+    @discardableResult
+    public static func setCloseOnExec(_ fd: Int32, _ on: Bool) -> Bool {
+        let f = fcntl(fd, F_GETFD)
+        guard f >= 0 else { return false }
+        return fcntl(fd, F_SETFD, on ? (f | FD_CLOEXEC) : (f & ~FD_CLOEXEC)) == 0
+    }
+
+    @discardableResult
+    public static func setNonBlocking(_ fd: Int32) -> Bool {
+        let f = fcntl(fd, F_GETFL)
+        guard f >= 0 else { return false }
+        return fcntl(fd, F_SETFL, f | O_NONBLOCK) == 0
+    }
+}

@@ -15,21 +15,28 @@
  * most, and nothing in CPU at rest (it sleeps in poll(2)).
  *
  * Usage (built by vzctl, never typed by an admin):
- *   vzmonitor CLONE_FLAGS LOG_CAP -- CHILD_ARGV... -- REAP_ARGV...
+ *   vzmonitor CLONE_FLAGS LOG_CAP UNIFIED NTASKS -- CHILD_ARGV... -- REAP_ARGV...
  * File descriptors on entry (StartProtocol.swift has the whole handshake):
  *   0-2 /dev/null
  *   3   report pipe: we write "<child pid>\n" (or "error <errno>\n"), close
  *   4   "go" pipe, read end: for the child only
  *   5   error pipe, write end: for the child only
  *   6   console log (O_APPEND): what the VPS writes on its console
- * The child (PID 1 of the new PID namespace) gets the console pty's slave
- * as 0-2 and keeps 4 and 5; it execs CHILD_ARGV. When it ends, we exec
+ *   7   if UNIFIED is 1: the VPS's cgroup directory on the unified hierarchy
+ *   8.. NTASKS v1 `tasks` files of the VPS's cgroups, opened for writing
+ * The child is born into the VPS's cgroups: clone3(CLONE_INTO_CGROUP) on
+ * 7, then it writes "0" to each `tasks` before anything else (why not
+ * cgroup.procs: ContainerCgroup.openJoinFiles). The child (PID 1 of the new
+ * PID namespace) gets the console pty's slave as 0-2 and keeps 4 and 5; it
+ * execs CHILD_ARGV. When it ends, we exec
  * REAP_ARGV with the raw wait status appended, so no monitor process is
  * left behind and the policy (restart or clean up) stays in vzctl.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -43,7 +50,41 @@
 #include <termios.h>
 #include <unistd.h>
 
-enum { FD_REPORT = 3, FD_GO = 4, FD_ERROR = 5, FD_LOG = 6 };
+enum { FD_REPORT = 3, FD_GO = 4, FD_ERROR = 5, FD_LOG = 6, FD_CGROUP = 7, FD_TASKS = 8 };
+
+/* The child's failure before exec, in the init stage's "CODE message"
+ * form (vzctl reads it after its "go"); 3 is VZ_SYSTEM_ERROR. */
+static void child_fail(const char *what, int err)
+{
+    char msg[96];
+    int n = snprintf(msg, sizeof(msg), "3 %s: errno %d\n", what, err);
+    ssize_t w = write(FD_ERROR, msg, (size_t)n);
+    (void)w;
+    _exit(127);
+}
+
+/* clone3(CLONE_INTO_CGROUP) where there is a unified cgroup to be born
+ * into; plain clone otherwise, or where the kernel lacks it (before 5.7:
+ * ENOSYS for clone3, EINVAL for the flag), and then *joined says the
+ * child must still join through the directory's cgroup.procs. A NULL
+ * stack makes both behave as fork(). */
+static pid_t clone_child(unsigned long flags, int cgroup_fd, int *joined)
+{
+    *joined = 0;
+    if (cgroup_fd >= 0) {
+        struct clone_args a;
+        memset(&a, 0, sizeof(a));
+        a.flags = flags | CLONE_INTO_CGROUP;
+        a.exit_signal = SIGCHLD;
+        a.cgroup = (uint64_t)cgroup_fd;
+        pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+        if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG)) {
+            *joined = 1;
+            return pid;
+        }
+    }
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
 
 static void report(const char *s)
 {
@@ -69,13 +110,15 @@ static void relay(int master, unsigned long long cap)
 
 int main(int argc, char **argv)
 {
-    if (argc < 6 || strcmp(argv[3], "--") != 0)
+    if (argc < 8 || strcmp(argv[5], "--") != 0)
         return 2;
     unsigned long flags = strtoul(argv[1], NULL, 0);
     unsigned long long cap = strtoull(argv[2], NULL, 0);
-    char **child_argv = &argv[4];
+    int cgroup_fd = strcmp(argv[3], "1") == 0 ? FD_CGROUP : -1;
+    int ntasks = atoi(argv[4]);
+    char **child_argv = &argv[6];
     char **reap_argv = NULL;
-    for (int i = 4; i < argc; i++)
+    for (int i = 6; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             argv[i] = NULL;
             reap_argv = &argv[i + 1];
@@ -126,9 +169,10 @@ int main(int argc, char **argv)
         tcsetattr(slave, TCSANOW, &t);
     }
 
-    /* Raw clone with a NULL stack behaves as fork(); this process has one
-     * thread and the child does only raw system calls before execve. */
-    pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    /* This process has one thread and the child does only raw system calls
+     * before execve. */
+    int joined;
+    pid_t pid = clone_child(flags, cgroup_fd, &joined);
     if (pid < 0) {
         char msg[64];
         snprintf(msg, sizeof(msg), "error %d clone\n", errno);
@@ -136,6 +180,21 @@ int main(int argc, char **argv)
         return 1;
     }
     if (pid == 0) {
+        /* Into the VPS's cgroups before anything runs that the VPS could
+         * influence. One thread: "0" moves the whole process. */
+        if (cgroup_fd >= 0 && !joined) {
+            int procs = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+            if (procs < 0 || write(procs, "0", 1) != 1)
+                child_fail("cannot join the unified cgroup", errno);
+            close(procs);
+        }
+        for (int i = 0; i < ntasks; i++) {
+            if (write(FD_TASKS + i, "0", 1) != 1)
+                child_fail("cannot join a v1 cgroup", errno);
+            close(FD_TASKS + i);
+        }
+        if (cgroup_fd >= 0)
+            close(cgroup_fd);
         close(FD_REPORT);
         close(FD_LOG);
         close(master);
@@ -156,6 +215,10 @@ int main(int argc, char **argv)
     }
     close(FD_GO);
     close(FD_ERROR);
+    if (cgroup_fd >= 0)
+        close(cgroup_fd);
+    for (int i = 0; i < ntasks; i++)
+        close(FD_TASKS + i);
     {
         char msg[32];
         snprintf(msg, sizeof(msg), "%d\n", (int)pid);

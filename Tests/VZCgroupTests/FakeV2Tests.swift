@@ -139,9 +139,9 @@ final class FakeV2Tree {
         #expect(try !c.isPopulated())
         try t.set("vz/101/cgroup.events", "populated 1\nfrozen 0\n")
         #expect(try c.isPopulated())
-        // The fds a forked C child writes "0" to.
-        let fds = try c.openProcsFiles()
-        #expect(fds.count == 1)
+        // A pure v2 host: no v1 tasks file, the leaf's directory for clone3.
+        let join = try c.openJoinFiles()
+        #expect(join.v1Tasks.isEmpty && join.unified != nil)
     }
 
     @Test func freezeWaitsForTheKernelsFrozen() throws {
@@ -210,17 +210,26 @@ final class FakeV2Tree {
         try c.remove()
     }
 
-    @Test func cloneIntoCgroupOnlyOnPureV2() throws {
+    /// The unified leaf is always joined through clone3's directory fd
+    /// (pure v2 and hybrid alike); each v1 hierarchy through its `tasks`.
+    @Test func joinFilesAreTheUnifiedLeafAndV1Tasks() throws {
         let t = try FakeV2Tree()
         defer { t.close() }
         let c = ContainerCgroup(layout: t.layout, sysroot: Sysroot(nil), ctid: ContainerID("101")!)
         #expect(c.relativePath == "vz/101")
         try Files.makeDirectories(t.root + "/vz/101")
-        let fd = try #require(try c.openCloneIntoDirectory())
+        let pure = try c.openJoinFiles()
+        let fd = try #require(pure.unified)
         #expect((try fd.stat().st_mode & S_IFMT) == S_IFDIR)
+        #expect(pure.v1Tasks.isEmpty)
         let hybrid = CgroupLayout(v1: [.init(mountPoint: t.root + "/pids", controllers: ["pids"])],
                                   unified: t.layout.unified, cgroupNamespaces: true)
-        #expect(try ContainerCgroup(layout: hybrid, sysroot: Sysroot(nil), ctid: ContainerID("101")!).openCloneIntoDirectory() == nil)
+        try Files.makeDirectories(t.root + "/pids/vz/101")
+        try t.set("pids/vz/101/tasks", "")
+        let both = try ContainerCgroup(layout: hybrid, sysroot: Sysroot(nil), ctid: ContainerID("101")!).openJoinFiles()
+        #expect(both.unified != nil && both.v1Tasks.count == 1)
+        let n = "0".withCString { Glibc.write(both.v1Tasks[0].raw, $0, 1) }
+        #expect(n == 1 && t.file("pids/vz/101/tasks") == "0")
     }
 
     @Test func facadeRoutesControllersAndDevices() throws {

@@ -58,17 +58,22 @@ struct RealCgroupTests {
         for d in n.tagDirectories { #expect(!Files.exists(d), "\(d)") }
     }
 
-    /// The exec path: `cgroup.procs` opened by vzctl, written by a child
-    /// that cannot run Swift (after fork). Here the test writes a PID.
-    @Test func preopenedProcsFilesJoinEveryHierarchy() throws {
+    /// The start and exec paths: files opened by vzctl, used by a C child
+    /// that cannot run Swift (after fork): v1 `tasks` (the child writes
+    /// "0"; here the test writes the PID of a one-thread process, the same
+    /// move) and the unified leaf (clone3's directory; here its
+    /// cgroup.procs, the fallback for kernels without CLONE_INTO_CGROUP).
+    @Test func joinFilesReachEveryHierarchy() throws {
         let n = ScratchNode(host)
         defer { n.close() }
         let c = n.cgroup
         try c.create()
-        let fds = try c.openProcsFiles()
-        #expect(fds.count == c.paths.count)
+        let join = try c.openJoinFiles()
+        #expect(join.v1Tasks.count + (join.unified == nil ? 0 : 1) == c.paths.count)
         let pid = try spawn(["sleep", "100"])
         defer { kill(pid, SIGKILL); reap(pid) }
+        var fds = join.v1Tasks
+        if let u = join.unified { fds.append(try FileDescriptor(owning: sys("openat") { openat(u.raw, "cgroup.procs", O_WRONLY | O_CLOEXEC) })) }
         for fd in fds {
             let s = String(pid)
             #expect(s.withCString { Glibc.write(fd.raw, $0, strlen($0)) } == s.utf8.count)

@@ -80,23 +80,14 @@ int vz_pidfd_open(pid_t pid);
 int vz_pidfd_send_signal(int pidfd, int sig);
 /// mknodat(2) of a character device major:minor (makedev is a macro).
 int vz_mknod_char(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
-/// major/minor of a dev_t (macros in C).
-unsigned int vz_major(uint64_t dev);
-unsigned int vz_minor(uint64_t dev);
 /// f_type of fstatfs(2).
 long vz_fstatfs_type(int fd);
 /// sethostname(2).
 int vz_sethostname(const char *name, size_t len);
 /// prctl(PR_SET_DUMPABLE, v).
 int vz_set_dumpable(int v);
-/// fcntl(F_SETFD, FD_CLOEXEC) / clear (fcntl is variadic).
-int vz_set_cloexec(int fd, int on);
-/// fcntl(F_SETFL, O_NONBLOCK) on.
-int vz_set_nonblock(int fd);
 /// Sets a network interface up (SIOCSIFFLAGS; ioctl is variadic).
 int vz_link_up(const char *name);
-/// SIGRTMIN+n (glibc computes SIGRTMIN at run time).
-int vz_sigrtmin(void);
 
 #define VZ_CLONE_NEWNS 0x00020000
 #define VZ_CLONE_NEWCGROUP 0x02000000
@@ -132,8 +123,9 @@ int vz_bpf_prog_fd_by_id(uint32_t id);
 struct vz_enter_args {
     int pidfd;                      /* the VPS's verified init */
     int nsflags;                    /* VZ_CLONE_* to join through the pidfd */
-    const int *cgroup_fds;          /* cgroup.procs of each hierarchy, opened for writing */
+    const int *cgroup_fds;          /* v1 `tasks` of each hierarchy, opened for writing */
     int cgroup_count;
+    int cgroup_dir;                 /* the unified leaf's directory, or -1 */
     uint64_t cap_bnd, cap_prm, cap_eff, cap_inh;   /* the init's sets */
     char *const *argv;              /* NULL-terminated; argv[0] replaced when paths is set */
     char *const *envp;              /* the whole environment of the payload */
@@ -157,6 +149,11 @@ struct vz_enter_result {
 #define VZ_ENTER_CHDIR 6
 #define VZ_ENTER_CAPS 7
 #define VZ_ENTER_EXEC 8
+/// fork-like clone3(CLONE_INTO_CGROUP) into `cgroup_dir` (plain clone when it
+/// is -1 or the kernel lacks the flag: then *joined is 0 and the child must
+/// join through the directory's cgroup.procs). Raw: the child may only make
+/// system calls until it execs.
+pid_t vz_clone_into(unsigned long flags, int cgroup_dir, int *joined);
 /// Returns 0 once the payload has exec'd, -1 with r->stage/err otherwise
 /// (r->pid, when > 0, must still be reaped).
 int vz_enter(const struct vz_enter_args *a, struct vz_enter_result *r);

@@ -1,0 +1,11 @@
+/// major/minor of a dev_t: glibc's `major()`/`minor()` are macros Swift
+/// cannot call; this is their encoding (sys/sysmacros.h, 64-bit dev_t).
+public enum DeviceNumber {
+    public static func major(_ dev: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff)))
+    }
+
+    public static func minor(_ dev: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+    }
+}
