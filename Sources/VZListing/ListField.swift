@@ -16,6 +16,12 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
 
     public var name: String { beancounter.rawValue }
 
+    /// The listed counterpart of a beancounter; nil for the config-only avnumproc.
+    public init?(_ bc: Beancounter) {
+        guard let i = Beancounter.allCases.firstIndex(of: bc) else { return nil }
+        self.init(rawValue: i)
+    }
+
     /// Column header (4.x abbreviations).
     public var header: String {
         switch self {
@@ -59,6 +65,9 @@ public enum BeancounterColumn: Int, Sendable, Hashable, CaseIterable {
 
     var fieldSuffix: String { ["", ".m", ".b", ".l", ".f"][rawValue] }
     var headerSuffix: String { ["", ".M", ".B", ".L", ".F"][rawValue] }
+
+    /// The reader's name for this column.
+    var columns: BeancounterColumns { [.held, .maxheld, .barrier, .limit, .failcnt][rawValue] }
 }
 
 /// Disk quota numbers: usage, then the soft and hard limits.
