@@ -201,13 +201,8 @@ struct ListEntry {
         ubc = [UInt64](repeating: 0, count: needs.beancounters.count * 5)
         measured = [UInt8](repeating: 0, count: needs.beancounters.count)
         for bc in needs.beancounters {
-            var configured: (UInt64, UInt64)? = nil
-            for key in ListConfigKey.beancounter(bc) {
-                guard let v = c[key] else { continue }
-                configured = ListValueParser.pair(v, divisor: bc.suffixDivisor)
-                break
-            }
-            var (barrier, limit) = configured ?? (0, 0)
+            let configured = record.configured(bc)
+            var (barrier, limit) = configured.map { ($0.barrier, $0.limit) } ?? (0, 0)
             let base = Int(slots[bc.rawValue]) * 5
             let reading = rt?.beancounters[bc]
             if let r = reading {

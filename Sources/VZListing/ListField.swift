@@ -10,7 +10,7 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
     case dcachesize, numfile, numiptent, swappages
 
     /// VZConfig's beancounter: same order, avnumproc excluded.
-    var beancounter: Beancounter { ListedBeancounter.beancounters[rawValue] }
+    public var beancounter: Beancounter { ListedBeancounter.beancounters[rawValue] }
 
     private static let beancounters = ListedBeancounter.allCases.map { Beancounter.allCases[$0.rawValue] }
 
@@ -51,7 +51,7 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
 
     /// The config keys, the first being canonical; the others are the
     /// aliases vzctl's config table accepts.
-    var configKeys: [String] { [beancounter.key] + beancounter.legacyKeys }
+    public var configKeys: [String] { [beancounter.key] + beancounter.legacyKeys }
 
     /// What a size suffix divides by: the page size for page counters, 1 for
     /// byte counters, nil (suffix refused) for item counters, as vzctl's
