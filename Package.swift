@@ -27,8 +27,8 @@ let package = Package(
         // vzlist fields, sorting and text/JSON rendering. Pure.
         .target(name: "VZListing", dependencies: ["VZConfig"]),
         // vzubc's table, the /proc/user_beancounters formats (print and
-        // parse) and JSON. Pure.
-        .target(name: "VZBeancounters", dependencies: ["VZConfig"]),
+        // parse), JSON and its command line. Pure.
+        .target(name: "VZBeancounters", dependencies: ["VZConfig", "VZCommandLine"]),
         // The one layer that owns errno: fds, files, locks, directory walks.
         .target(name: "VZSystem", dependencies: ["VZConfig", "CVZShim"]),
         // Template caches, secure extraction, private areas.
@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "vzctl", dependencies: ["VZRuntime", "VZCommandLine"]),
         .executableTarget(name: "vzextract", dependencies: ["VZExtract"]),
         .executableTarget(name: "vzlist", dependencies: ["VZInventory", "VZListing", "VZCommandLine"]),
-        .executableTarget(name: "vzubc", dependencies: ["VZInventory", "VZBeancounters", "VZCommandLine", "VZSystem"]),
+        .executableTarget(name: "vzubc", dependencies: ["VZInventory", "VZBeancounters", "VZSystem"]),
 
         .testTarget(name: "VZConfigTests", dependencies: ["VZConfig", "VZCommandLine"]),
         .testTarget(name: "VZListingTests", dependencies: ["VZListing"], resources: [.copy("Golden")]),

@@ -114,7 +114,9 @@ public enum UBCProcText {
                 blocks.append(UBCBlock(id: id, rows: []))
                 guard !f.isEmpty else { continue }
             }
-            guard let name = f.first, name.utf8.first.map({ $0 >= 0x61 && $0 <= 0x7A }) == true else {
+            // A name is a store file name for -r/-i: [a-z][a-z0-9_]* only.
+            guard let name = f.first, name.utf8.first.map({ $0 >= 0x61 && $0 <= 0x7A }) == true,
+                  name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
                 throw UBCError("Error: line \(n + 1) is not a beancounter row: \(raw)")
             }
             guard f.count == 6, let v = Optional(f[1...].compactMap { UInt64($0) }), v.count == 5 else {

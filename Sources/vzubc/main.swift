@@ -27,8 +27,8 @@ func die(_ message: String, usage: Bool = false) -> Never {
     exit(1)
 }
 
-let parsed: VZUBCArguments.Parsed
-switch VZUBCArguments.parse(arguments) {
+let parsed: UBCArguments.Parsed
+switch UBCArguments.parse(arguments) {
 case .success(let p): parsed = p
 case .failure(let e): die(e.message, usage: true)
 }
@@ -58,7 +58,7 @@ if let w = settings.watch {
     if w.noTitle { argv.append("-t") }
     if let n = w.interval { argv += ["-n", n] }
     let me = Files.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
-    argv += ["-x", "--", me] + VZUBCArguments.watchCommand(arguments)
+    argv += ["-x", "--", me] + UBCArguments.watchCommand(arguments)
     let cargs = argv.map { strdup($0) } + [nil]
     execvp("watch", cargs)
     die("Error: cannot run watch(1): \(String(cString: strerror(errno))) (it comes with procps)")

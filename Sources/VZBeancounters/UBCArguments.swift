@@ -1,4 +1,3 @@
-import VZBeancounters
 import VZCommandLine
 
 /// vzubc's command line. 4.x's vzubc was a shell script whose options are
@@ -6,7 +5,7 @@ import VZCommandLine
 /// getopt_long would read as bundles (`-q -h`). Those exact words are
 /// renamed to long options first (unless they are an option's value), and
 /// GetoptLong does the rest: permuted operands, `--opt=value`, prefixes.
-enum VZUBCArguments {
+public enum UBCArguments {
     /// 4.x's multi-letter words and their long names here.
     static let words: [String: String] = [
         "-wd": "--watch-differences", "-wt": "--watch-no-title", "-wn": "--watch-interval",
@@ -41,15 +40,15 @@ enum VZUBCArguments {
         OptionSpec("help", short: "h"),
     ]
 
-    struct Parsed {
-        var settings = UBCSettings()
-        var operands: [String] = []
+    public struct Parsed: Sendable, Equatable {
+        public var settings = UBCSettings()
+        public var operands: [String] = []
         /// `-W`: this run is watch(1)'s.
-        var underWatch = false
+        public var underWatch = false
     }
 
     /// The settings, or 4.x's message for a bad command line.
-    static func parse(_ args: [String]) -> Result<Parsed, UBCError> {
+    public static func parse(_ args: [String]) -> Result<Parsed, UBCError> {
         let getopt = GetoptLong(specs)
         let parsed: (options: [ParsedOption], operands: [String])
         do {
@@ -149,7 +148,7 @@ enum VZUBCArguments {
     /// The command watch(1) re-runs every N seconds: the same arguments
     /// with `-W`, minus the one-off `-rc`/`-ic`, which would otherwise wipe
     /// the store on every refresh.
-    static func watchCommand(_ args: [String]) -> [String] {
+    public static func watchCommand(_ args: [String]) -> [String] {
         var out: [String] = []
         var valueNext = false
         for a in args {
