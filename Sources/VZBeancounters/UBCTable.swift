@@ -28,10 +28,12 @@ public struct UBCRow: Sendable, Equatable {
 
     /// A running VPS's row: the kernel's numbers, its barrier and limit
     /// where it enforces the row, else the configured ones, else unlimited
-    /// (an unset beancounter limits nothing, as on OpenVZ).
+    /// (an unset beancounter limits nothing, as on OpenVZ). A limit the
+    /// kernel holds for an unset key is its barrier too, as one value
+    /// means both in vzctl's syntax.
     public init(_ bc: Beancounter, configured: ResourceValue?, reading: BeancounterReading?) {
         self.init(name: bc.rawValue, held: reading?.held, maxheld: reading?.maxheld,
-                  barrier: reading?.barrier ?? configured?.barrier ?? ScaledNumber.unlimited,
+                  barrier: reading?.barrier ?? configured?.barrier ?? reading?.limit ?? ScaledNumber.unlimited,
                   limit: reading?.limit ?? configured?.limit ?? ScaledNumber.unlimited,
                   failcnt: reading?.failcnt, enforcement: bc.enforcement)
     }

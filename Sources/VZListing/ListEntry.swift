@@ -212,8 +212,10 @@ struct ListEntry {
                 if let v = r.failcnt { ubc[base + 4] = v; m.insert(.failcnt) }
                 measured[Int(slots[bc.rawValue])] = m.rawValue
                 // A running container's unset counter has no limit, as 4.x
-                // read it from /proc/bc (LONG_MAX); a stopped one's shows 0.
-                if configured == nil { (barrier, limit) = (ScaledNumber.unlimited, ScaledNumber.unlimited) }
+                // read it from /proc/bc (LONG_MAX), unless the kernel holds
+                // one, which then is its barrier too (one value means both);
+                // a stopped one's shows 0.
+                if configured == nil { (barrier, limit) = (r.limit ?? ScaledNumber.unlimited, ScaledNumber.unlimited) }
                 barrier = r.barrier ?? barrier
                 limit = r.limit ?? limit
             }
