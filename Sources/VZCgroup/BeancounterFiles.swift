@@ -139,10 +139,21 @@ public struct BeancounterFiles: Sendable, Equatable {
         }
     }
 
-    /// The files of `bc` in a cgroup of `version`, nil when the kernel
-    /// counts nothing for it.
-    public static func of(_ bc: Beancounter, _ version: CgroupVersion) -> BeancounterFiles? {
-        version == .v1 ? v1(bc) : v2(bc)
+    /// The files of `bc` in a cgroup of `version` on `kernel` (nil:
+    /// unknown, taken as recent), nil when the kernel counts nothing for it.
+    public static func of(_ bc: Beancounter, _ version: CgroupVersion, kernel: KernelRelease? = nil) -> BeancounterFiles? {
+        guard version == .v1 else { return v2(bc) }
+        guard var f = v1(bc) else { return nil }
+        // Since 6.13 a v1 memory cgroup counts failures on its memory
+        // counter only (`memory.track_failcnt`): memory.memsw.failcnt and
+        // memory.kmem.failcnt exist but stay 0 whatever is refused, so
+        // they are not shown as counts (seen on 6.18: a RAM+swap limit
+        // that OOM-kills leaves both at 0).
+        if (bc == .swappages || bc == .kmemsize), kernel.map({ $0 >= KernelRelease(6, 13) }) ?? true {
+            f = BeancounterFiles(f.controller, held: f.held, maxheld: f.maxheld, failcnt: nil, limit: f.limit,
+                                 limitIsAlsoBarrier: f.limitIsAlsoBarrier, scale: f.scale)
+        }
+        return f
     }
 
     private static let page = ScaledNumber.pageSize
@@ -169,6 +180,11 @@ public struct BeancounterFiles: Sendable, Equatable {
                                     failcnt: .entry("pids.events", key: "max"), limit: .file("pids.max"),
                                     limitIsAlsoBarrier: true)
         case .physpages:
+            // memory.failcnt counts refusals at the RAM limit. A charge is
+            // tried against memory+swap first, so where that limit is the
+            // same (no swap allowed) the refusal happens there, which 6.13+
+            // does not count (see `of`): then only oomguarpages' OOM kills
+            // show that the limit bit.
             return BeancounterFiles("memory", held: .file("memory.usage_in_bytes"),
                                     maxheld: .file("memory.max_usage_in_bytes"), failcnt: .file("memory.failcnt"),
                                     limit: .file("memory.limit_in_bytes"), scale: page)
@@ -220,4 +236,29 @@ public struct BeancounterFiles: Sendable, Equatable {
             return nil
         }
     }
+}
+
+/// A kernel release (`6.18.44-fc-v657` → 6.18), for counters whose meaning
+/// changed between releases.
+public struct KernelRelease: Sendable, Comparable, CustomStringConvertible {
+    public let major: Int
+    public let minor: Int
+
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// `/proc/sys/kernel/osrelease` (uname -r).
+    public init?(_ release: String) {
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard parts.count == 2, release.first?.isNumber == true else { return nil }
+        self.init(parts[0], parts[1])
+    }
+
+    public static func < (a: KernelRelease, b: KernelRelease) -> Bool {
+        (a.major, a.minor) < (b.major, b.minor)
+    }
+
+    public var description: String { "\(major).\(minor)" }
 }

@@ -6,9 +6,12 @@ import VZConfig
 /// three rows), so `vzlist -o numproc` over 100 VPSes is 100 small reads.
 public struct BeancounterReader {
     public let cgroup: ContainerCgroup
+    /// The running kernel (see `BeancounterFiles.of`).
+    public let kernel: KernelRelease?
 
-    public init(cgroup: ContainerCgroup) {
+    public init(cgroup: ContainerCgroup, kernel: KernelRelease?) {
         self.cgroup = cgroup
+        self.kernel = kernel
     }
 
     /// The readings of the cgroup-counted rows in `query` (numpty and the
@@ -21,7 +24,7 @@ public struct BeancounterReader {
         for (bc, columns) in query.columns {
             guard let controller = BeancounterFiles.controller(of: bc),
                   let backend = cgroup.backend(for: controller),
-                  let files = BeancounterFiles.of(bc, backend.version) else { continue }
+                  let files = BeancounterFiles.of(bc, backend.version, kernel: kernel) else { continue }
             let read = { (file: String) -> String? in
                 let key = controller + "/" + file
                 if let hit = cache[key] { return hit }

@@ -9,10 +9,16 @@ import VZSystem
 public struct ContainerAccounting: Sendable {
     public let layout: CgroupLayout
     public let sysroot: Sysroot
+    public let kernel: KernelRelease?
 
-    public init(layout: CgroupLayout, sysroot: Sysroot) {
+    public init(layout: CgroupLayout, sysroot: Sysroot, kernel: KernelRelease? = ContainerAccounting.runningKernel()) {
         self.layout = layout
         self.sysroot = sysroot
+        self.kernel = kernel
+    }
+
+    public static func runningKernel() -> KernelRelease? {
+        ((try? Files.readString("/proc/sys/kernel/osrelease")) ?? nil).flatMap(KernelRelease.init)
     }
 
     /// The host's layout read now; nil on a host without cgroups (nothing
@@ -28,7 +34,7 @@ public struct ContainerAccounting: Sendable {
     public func readings(_ ctid: ContainerID, initProcess: ProcessIdentity?,
                          query: BeancounterQuery) -> [Beancounter: BeancounterReading] {
         let cgroup = ContainerCgroup(layout: layout, sysroot: sysroot, ctid: ctid)
-        var out = BeancounterReader(cgroup: cgroup).read(query)
+        var out = BeancounterReader(cgroup: cgroup, kernel: kernel).read(query)
         for bc in query.columns.keys where out[bc] == nil {
             var r = BeancounterReading()
             if bc == .numpty, query[bc].contains(.held), let p = initProcess {

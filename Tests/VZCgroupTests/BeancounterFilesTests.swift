@@ -18,8 +18,9 @@ import VZConfig
     }
 
     static let rows: [Row] = [
+        // 6.13+ counts no v1 kmem or memsw failures (see oldKernels).
         Row(bc: .kmemsize, version: .v1, controller: "memory", held: "memory.kmem.usage_in_bytes",
-            maxheld: "memory.kmem.max_usage_in_bytes", failcnt: "memory.kmem.failcnt"),
+            maxheld: "memory.kmem.max_usage_in_bytes"),
         Row(bc: .kmemsize, version: .v2, controller: "memory", held: "memory.stat kernel"),
         Row(bc: .lockedpages, version: .v1, controller: "memory", held: "memory.stat total_unevictable", scale: 4096),
         Row(bc: .lockedpages, version: .v2, controller: "memory", held: "memory.stat unevictable", scale: 4096),
@@ -38,7 +39,7 @@ import VZConfig
         Row(bc: .oomguarpages, version: .v2, controller: "memory", held: "memory.current + memory.swap.current",
             failcnt: "memory.events oom_kill", scale: 4096),
         Row(bc: .swappages, version: .v1, controller: "memory",
-            held: "memory.memsw.usage_in_bytes - memory.usage_in_bytes", failcnt: "memory.memsw.failcnt",
+            held: "memory.memsw.usage_in_bytes - memory.usage_in_bytes",
             limit: "memory.memsw.limit_in_bytes - memory.limit_in_bytes", scale: 4096),
         Row(bc: .swappages, version: .v2, controller: "memory", held: "memory.swap.current", maxheld: "memory.swap.peak",
             failcnt: "memory.swap.events max", limit: "memory.swap.max", scale: 4096),
@@ -67,6 +68,22 @@ import VZConfig
         #expect((f?.limitIsAlsoBarrier ?? false) == (row.bc == .numproc))
     }
 
+    /// Before 6.13 every v1 counter counted its refusals.
+    @Test func oldKernels() {
+        let old = KernelRelease(6, 12)
+        #expect(BeancounterFiles.of(.kmemsize, .v1, kernel: old)?.failcnt?.description == "memory.kmem.failcnt")
+        #expect(BeancounterFiles.of(.swappages, .v1, kernel: old)?.failcnt?.description == "memory.memsw.failcnt")
+        #expect(BeancounterFiles.of(.swappages, .v1, kernel: KernelRelease(6, 13))?.failcnt == nil)
+        #expect(BeancounterFiles.of(.physpages, .v1, kernel: KernelRelease(6, 18))?.failcnt?.description == "memory.failcnt")
+        // v2 counts in memory.events / memory.swap.events on every kernel.
+        #expect(BeancounterFiles.of(.swappages, .v2, kernel: old)?.failcnt?.description == "memory.swap.events max")
+        #expect(KernelRelease("6.18.44-fc-v657") == KernelRelease(6, 18))
+        #expect(KernelRelease("5.4.0-150-generic") == KernelRelease(5, 4))
+        #expect(KernelRelease("4.19") == KernelRelease(4, 19))
+        #expect(KernelRelease("") == nil)
+        #expect(KernelRelease("linux") == nil)
+    }
+
     @Test func counterTexts() {
         #expect(CounterText.value("123\n") == 123)
         #expect(CounterText.value("max\n") == ScaledNumber.unlimited)
@@ -93,7 +110,7 @@ import VZConfig
             "memory.kmem.usage_in_bytes": "110592\n",
         ]
         func read(_ bc: Beancounter, _ c: BeancounterColumns = .all) -> BeancounterReading {
-            BeancounterReader.reading(BeancounterFiles.of(bc, .v1)!, c) { files[$0] }
+            BeancounterReader.reading(BeancounterFiles.of(bc, .v1, kernel: KernelRelease(6, 1))!, c) { files[$0] }
         }
         #expect(read(.physpages) == BeancounterReading(held: 66, maxheld: 322, failcnt: 7, limit: 65536))
         // Swap = memsw − memory: 4194304 bytes in use, 512 MiB allowed.
