@@ -32,7 +32,7 @@ switch UBCArguments.parse(arguments) {
 case .success(let p): parsed = p
 case .failure(let e): die(e.message, usage: true)
 }
-var settings = parsed.settings
+let settings = parsed.settings
 if settings.help {
     emit(UBCCommand.usage, STDOUT_FILENO)
     exit(0)
