@@ -96,7 +96,7 @@ public enum UBCCommand {
     /// `source`, which needs root). `previous`: a stored value of the last
     /// `-r`/`-i` run.
     public static func run(_ s: UBCSettings, operands: [String], input: String?, isRoot: Bool,
-                           source: some UBCSource, previous: (String) -> UInt64? = { _ in nil }) -> Outcome {
+                           source: some UBCSource, previous: @escaping (String) -> UInt64? = { _ in nil }) -> Outcome {
         var out = Outcome()
         func fail(_ message: String, usage withUsage: Bool = false) -> Outcome {
             out.stderr += message + "\n"

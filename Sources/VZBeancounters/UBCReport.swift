@@ -53,83 +53,107 @@ public enum UBCReport {
 
     /// `previous` gives the stored value of a key of an earlier run.
     public static func render(_ blocks: [UBCBlock], _ o: UBCReportOptions,
-                              previous: (String) -> UInt64? = { _ in nil }) throws(UBCError) -> Outcome {
-        var qheld = o.quietHeld > 1 ? o.quietHeld / 100 : o.quietHeld
-        let qmaxheld = o.quietMaxheld > 1 ? o.quietMaxheld / 100 : o.quietMaxheld
-        if qheld > qmaxheld { qheld = qmaxheld }
-        let inc = o.incremental
-        let (ch, ce, cw, cn) = o.color ? (colorHeader, colorError, colorWarning, colorNormal) : ("", "", "", "")
-        let rule = String(repeating: "-", count: 64) + (inc ? "-------" : "")
-
-        var out = ""
-        var store: [String: UInt64] = [:]
-        var printed = false
+                              previous: @escaping (String) -> UInt64? = { _ in nil }) throws(UBCError) -> Outcome {
+        var table = Table(o, previous: previous)
         for block in blocks {
-            var header: String? = ch + rule + "\n"
-                + "CT " + padRight(block.id.map { String($0) } ?? "-1", 10) + "| HELD" + (inc ? "  +/-  " : "")
-                + " Bar% Lim%| MAXH Bar% Lim%| BAR | LIM |" + (o.relative ? "+" : " ") + "FAIL\n"
-                + "-------------+-" + (inc ? "-------" : "") + "--------------+---------------+-----+-----+------" + cn + "\n"
-            if block.id == nil && (o.relative || inc) && !block.rows.isEmpty {
+            if block.id == nil && (o.relative || o.incremental) && !block.rows.isEmpty {
                 throw UBCError("Error: can not use relative/incremental modes: BCID is unknown")
             }
-            for row in block.rows {
-                out += line(row, block: block.id, &header, &printed, o, qheld, qmaxheld, (ce, cw, cn), previous, &store)
-            }
+            table.start(block)
+            for row in block.rows { table.add(row) }
         }
-        if printed { out += rule + "\n" }
-        return Outcome(text: out, store: store)
+        return table.finish()
     }
 
-    private static func line(_ row: UBCRow, block id: Int64?, _ header: inout String?, _ printed: inout Bool,
-                             _ o: UBCReportOptions, _ qheld: Double, _ qmaxheld: Double,
-                             _ colors: (String, String, String), _ previous: (String) -> UInt64?,
-                             _ store: inout [String: UInt64]) -> String {
-        let key = "ubc.\(id ?? -1).\(row.name)"
-        var failcnt = row.failcnt
-        if o.relative, let now = row.failcnt, now > 0, let before = previous(key + ".failcnt"), before > 0 {
-            // A counter below the stored one was reset (the VPS restarted).
-            failcnt = now >= before ? now - before : now
+    /// One run of the table: its settings and what it printed so far.
+    private struct Table {
+        let o: UBCReportOptions
+        let previous: (String) -> UInt64?
+        /// `-qh`/`-qm` as ratios; held's never above maxheld's (4.x).
+        let qheld: Double
+        let qmaxheld: Double
+        let colors: (header: String, error: String, warning: String, normal: String)
+        let rule: String
+        var out = ""
+        var store: [String: UInt64] = [:]
+        /// The current block's header, until its first row is printed.
+        var header: String?
+        var block: Int64?
+        var printed = false
+
+        init(_ o: UBCReportOptions, previous: @escaping (String) -> UInt64?) {
+            self.o = o
+            self.previous = previous
+            let h = o.quietHeld > 1 ? o.quietHeld / 100 : o.quietHeld
+            qmaxheld = o.quietMaxheld > 1 ? o.quietMaxheld / 100 : o.quietMaxheld
+            qheld = min(h, qmaxheld)
+            colors = o.color ? (colorHeader, colorError, colorWarning, colorNormal) : ("", "", "", "")
+            rule = String(repeating: "-", count: 64) + (o.incremental ? "-------" : "")
         }
-        var delta = ""
-        var changed = false
-        var saveHeld = o.incremental && row.held != nil
-        if o.incremental {
-            delta = "       "
-            // No stored value (a first run) shows no change, where 4.x's
-            // awk showed the whole held value as one.
-            if let held = row.held, let before = previous(key + ".held") {
-                if held != before {
-                    changed = true
-                    let d = held > before ? held - before : before - held
-                    delta = pad((held > before ? "+" : "-") + amount(d, pages: row.isPages), 7)
-                } else {
-                    saveHeld = false
+
+        /// A block's header is printed only once one of its rows is.
+        mutating func start(_ b: UBCBlock) {
+            let inc = o.incremental
+            block = b.id
+            header = colors.header + rule + "\n"
+                + "CT " + padRight(b.id.map { String($0) } ?? "-1", 10) + "| HELD" + (inc ? "  +/-  " : "")
+                + " Bar% Lim%| MAXH Bar% Lim%| BAR | LIM |" + (o.relative ? "+" : " ") + "FAIL\n"
+                + "-------------+-" + (inc ? "-------" : "") + "--------------+---------------+-----+-----+------"
+                + colors.normal + "\n"
+        }
+
+        mutating func add(_ row: UBCRow) {
+            let key = "ubc.\(block ?? -1).\(row.name)"
+            var failcnt = row.failcnt
+            if o.relative, let now = row.failcnt, now > 0, let before = previous(key + ".failcnt"), before > 0 {
+                // A counter below the stored one was reset (the VPS restarted).
+                failcnt = now >= before ? now - before : now
+            }
+            var delta = ""
+            var changed = false
+            var saveHeld = o.incremental && row.held != nil
+            if o.incremental {
+                delta = "       "
+                // No stored value (a first run) shows no change, where 4.x's
+                // awk showed the whole held value as one.
+                if let held = row.held, let before = previous(key + ".held") {
+                    if held != before {
+                        changed = true
+                        let d = held > before ? held - before : before - held
+                        delta = pad((held > before ? "+" : "-") + amount(d, pages: row.isPages), 7)
+                    } else {
+                        saveHeld = false
+                    }
                 }
             }
-        }
-        let imp = importance(row, failcnt: failcnt, qheld, qmaxheld)
-        if ((o.quiet && imp == 0) || (!o.verbose && isUnlimited(row.barrier))) && !changed { return "" }
+            let imp = importance(row, failcnt: failcnt, qheld, qmaxheld)
+            if ((o.quiet && imp == 0) || (!o.verbose && isUnlimited(row.barrier))) && !changed { return }
 
-        var out = ""
-        if let h = header {
-            if printed { out += "\n" }
-            out += h
-            printed = true
-            header = nil
+            if let h = header {
+                if printed { out += "\n" }
+                out += h
+                printed = true
+                header = nil
+            }
+            let pages = row.isPages
+            out += imp == 2 ? colors.error : imp == 1 ? colors.warning : colors.normal
+            out += pad(row.name, 13) + "|" + pad(amount(row.held, pages: pages), 5) + delta
+                + " " + pad(percent(row.held, row.barrier), 4) + " " + pad(percent(row.held, row.limit), 4)
+                + "|" + pad(amount(row.maxheld, pages: pages), 5)
+                + " " + pad(percent(row.maxheld, row.barrier), 4) + " " + pad(percent(row.maxheld, row.limit), 4)
+                + "|" + pad(amount(row.barrier, pages: pages), 5) + "|" + pad(amount(row.limit, pages: pages), 5)
+                + "| " + pad(amount(failcnt, pages: false), 5)
+            if let e = row.enforcement, o.verbose || !e.isEnforced { out += "  " + e.label }
+            // 4.x's colour reset comes after the newline.
+            out += "\n" + colors.normal
+            // Only shown rows are stored, as in 4.x.
+            if o.relative, let now = row.failcnt, now > 0 { store[key + ".failcnt"] = now }
+            if saveHeld, let held = row.held { store[key + ".held"] = held }
         }
-        let (ce, cw, cn) = colors
-        out += imp == 2 ? ce : imp == 1 ? cw : cn
-        out += pad(row.name, 13) + "|" + pad(amount(row.held, pages: row.isPages), 5) + delta
-            + " " + pad(percent(row.held, row.barrier), 4) + " " + pad(percent(row.held, row.limit), 4)
-            + "|" + pad(amount(row.maxheld, pages: row.isPages), 5)
-            + " " + pad(percent(row.maxheld, row.barrier), 4) + " " + pad(percent(row.maxheld, row.limit), 4)
-            + "|" + pad(amount(row.barrier, pages: row.isPages), 5) + "|" + pad(amount(row.limit, pages: row.isPages), 5)
-            + "| " + pad(amount(failcnt, pages: false), 5)
-        if let e = row.enforcement, o.verbose || !e.isEnforced { out += "  " + e.label }
-        out += "\n" + cn
-        if o.relative, let now = row.failcnt, now > 0 { store[key + ".failcnt"] = now }
-        if saveHeld, let held = row.held { store[key + ".held"] = held }
-        return out
+
+        func finish() -> Outcome {
+            Outcome(text: printed ? out + rule + "\n" : out, store: store)
+        }
     }
 
     /// 2: failing or over the barrier, 1: close to it, 0: neither (`-q`
