@@ -37,7 +37,7 @@ VZDIR = /vz
 STATEDIR = /var/lib/vzctl
 LOGDIR = /var/log
 
-BINARIES = vzctl vzlist
+BINARIES = vzctl vzlist vzubc
 BINPATH = $(BUILD)/release
 
 # Sample configs: regular files and the ve-vswap-1g symlink.

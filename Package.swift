@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "vzctl", targets: ["vzctl"]),
         .executable(name: "vzlist", targets: ["vzlist"]),
         .executable(name: "vzextract", targets: ["vzextract"]),
+        .executable(name: "vzubc", targets: ["vzubc"]),
     ],
     targets: [
         .target(name: "CVZShim"),
@@ -25,6 +26,9 @@ let package = Package(
         .target(name: "VZCommandLine", dependencies: ["VZConfig"]),
         // vzlist fields, sorting and text/JSON rendering. Pure.
         .target(name: "VZListing", dependencies: ["VZConfig"]),
+        // vzubc's table, the /proc/user_beancounters formats (print and
+        // parse), JSON and its command line. Pure.
+        .target(name: "VZBeancounters", dependencies: ["VZConfig", "VZCommandLine"]),
         // The one layer that owns errno: fds, files, locks, directory walks.
         .target(name: "VZSystem", dependencies: ["VZConfig", "CVZShim"]),
         // Template caches, secure extraction, private areas.
@@ -35,7 +39,7 @@ let package = Package(
         // The node's containers as vzlist sees them: configs, private areas,
         // mounts. Kept apart from VZRuntime so vzlist does not link
         // libarchive and its dependencies (a millisecond of startup each run).
-        .target(name: "VZInventory", dependencies: ["VZListing", "VZCgroup", "VZSystem", "VZConfig"]),
+        .target(name: "VZInventory", dependencies: ["VZListing", "VZBeancounters", "VZCgroup", "VZSystem", "VZConfig"]),
         // Operations: create, destroy, set, status, start/stop (the init stage
         // drops capabilities with libcap; the monitor is C, built by the Makefile).
         .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZSystem", "VZConfig", "CVZShim", "CLibcap"]),
@@ -47,9 +51,11 @@ let package = Package(
         .executableTarget(name: "vzctl", dependencies: ["VZRuntime", "VZCommandLine"]),
         .executableTarget(name: "vzextract", dependencies: ["VZExtract"]),
         .executableTarget(name: "vzlist", dependencies: ["VZInventory", "VZListing", "VZCommandLine"]),
+        .executableTarget(name: "vzubc", dependencies: ["VZInventory", "VZBeancounters", "VZSystem"]),
 
         .testTarget(name: "VZConfigTests", dependencies: ["VZConfig", "VZCommandLine"]),
         .testTarget(name: "VZListingTests", dependencies: ["VZListing"], resources: [.copy("Golden")]),
+        .testTarget(name: "VZBeancountersTests", dependencies: ["VZBeancounters"], resources: [.copy("Golden")]),
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
         .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),

@@ -43,25 +43,34 @@ public struct ContainerInventory: ListSource {
         }
         // Running containers are listed even without -a (and need no
         // config to be found by the kernel).
-        let running = runningContainers()
-        if !running.isEmpty {
+        let inits = runningInits()
+        if !inits.isEmpty {
             var seen = Set(ids)
-            for id in running where only?.contains(id) ?? true && seen.insert(id).inserted { ids.append(id) }
+            for id in inits.keys.sorted() where only?.contains(id) ?? true && seen.insert(id).inserted { ids.append(id) }
             ids.sort()
         }
+        // The kernel's beancounter numbers, when a column needs them.
+        let live = Live(inits: inits, accounting: details.beancounters.isEmpty || inits.isEmpty
+                        ? nil : ContainerAccounting(sysroot: sysroot))
         // Reading 1,000 configs is mostly syscalls: split it over two cores.
         if ids.count >= 256 {
             let mid = ids.count / 2
-            let live = Set(running)
             let (a, b) = InventoryParallel.pair({ records(ids[..<mid], details, live) }, { [self] in records(ids[mid...], details, live) })
             return a + b
         }
-        return records(ids[...], details, Set(running))
+        return records(ids[...], details, live)
     }
 
-    private func records(_ ids: ArraySlice<ContainerID>, _ details: ListDetails, _ running: Set<ContainerID>) -> [ListRecord] {
+    /// What the kernel said about running containers, once per listing.
+    struct Live: Sendable {
+        var inits: [ContainerID: ProcessIdentity]
+        var accounting: ContainerAccounting?
+    }
+
+    private func records(_ ids: ArraySlice<ContainerID>, _ details: ListDetails, _ live: Live) -> [ListRecord] {
         var scan = Scan(details: details, inventory: self)
-        scan.running = running
+        scan.running = Set(live.inits.keys)
+        scan.live = live
         // A directory read beats a stat per container only for many of them.
         scan.bulk = ids.count > 32
         var out: [ListRecord] = []
@@ -90,6 +99,8 @@ public struct ContainerInventory: ListSource {
         /// The running containers, verified once per listing
         /// (`runningContainers()`); nil: ask the kernel per container.
         public var running: Set<ContainerID>? = nil
+        /// Their inits and the beancounter reader, when the listing needs them.
+        var live = Live(inits: [:], accounting: nil)
 
         public init(details: ListDetails, inventory: ContainerInventory) {
             self.details = details
@@ -159,7 +170,8 @@ public struct ContainerInventory: ListSource {
         if scan.buffer.read(at: scan.confDir, "\(id).conf") {
             config = scan.buffer.withBytes { ListConfigReader.table($0, keys: scan.keys) }
         } else if !Files.exists(configPath(id)) {
-            return isRunning(id, scan) ? ListRecord(ctid: id, config: [:], status: .running, privateExists: false) : nil
+            return isRunning(id, scan)
+                ? ListRecord(ctid: id, config: [:], status: .running, privateExists: false, runtime: runtime(id, scan)) : nil
         } else {
             // Unreadable: 4.x listed it with nothing but the defaults.
             config = ListConfig()
@@ -198,7 +210,18 @@ public struct ContainerInventory: ListSource {
 
         return ListRecord(
             ctid: id, values: config, status: status, layout: layout,
-            privateExists: privateExists, nameRegistered: nameRegistered, runtime: nil)
+            privateExists: privateExists, nameRegistered: nameRegistered,
+            runtime: status == .running ? runtime(id, scan) : nil)
+    }
+
+    /// A running container's kernel readings, nil when none were asked for.
+    private func runtime(_ id: ContainerID, _ scan: Scan) -> RuntimeReadings? {
+        guard let accounting = scan.live.accounting else { return nil }
+        var r = RuntimeReadings()
+        for (bc, reading) in accounting.readings(id, initProcess: scan.live.inits[id], query: scan.details.beancounters) {
+            if let listed = ListedBeancounter(bc) { r.beancounters[listed] = reading }
+        }
+        return r
     }
 
     /// Completes CTID.conf's values into what vzlist 4.x displayed. It never
@@ -243,7 +266,16 @@ public struct ContainerInventory: ListSource {
     /// Containers running on this node: those with a state file whose init
     /// the kernel confirms (RunState.liveInit: pid, start time, boot, cgroup).
     public func runningContainers() -> [ContainerID] {
-        RunState.claimed(sysroot).filter { RunState.runningInit($0, sysroot: sysroot) != nil }.sorted()
+        runningInits().keys.sorted()
+    }
+
+    /// The running containers' verified inits.
+    public func runningInits() -> [ContainerID: ProcessIdentity] {
+        var out: [ContainerID: ProcessIdentity] = [:]
+        for id in RunState.claimed(sysroot) {
+            if let p = RunState.runningInit(id, sysroot: sysroot) { out[id] = p }
+        }
+        return out
     }
 
     /// `.running` for a live container, nil when it is not running, in which

@@ -28,10 +28,10 @@ struct ListEntry {
     /// container, so a counter missing from the config shows barrier/limit
     /// 0, never `-`.
     var ubc: [UInt64]
-    /// Per beancounter slot: whether a running container's usage was read
-    /// from the kernel. Without a reading, usage is unknown (`-`, null),
-    /// never a made-up 0.
-    var measured: [Bool] = []
+    /// Per beancounter slot, the columns (`BeancounterColumns` bits) of a
+    /// running container the kernel gave a number for. Without one, the
+    /// usage is unknown (`-`, null), never a made-up 0.
+    var measured: [UInt8] = []
     let slots: [Int8]
     /// diskspace (usage, soft, hard) then diskinodes; nil when neither
     /// DISKSPACE nor DISKINODES is set and nothing was measured.
@@ -57,10 +57,11 @@ struct ListEntry {
 
     var isRunning: Bool { status == .running }
 
-    /// Whether held/maxheld/failcnt of `bc` are real readings (running, measured).
-    func hasUsage(_ bc: ListedBeancounter) -> Bool {
+    /// Whether `col` (held, maxheld or failcnt) of `bc` is a real reading
+    /// (running, and the kernel keeps that number).
+    func hasUsage(_ bc: ListedBeancounter, _ col: BeancounterColumn) -> Bool {
         let s = Int(slots[bc.rawValue])
-        return isRunning && s >= 0 && s < measured.count && measured[s]
+        return isRunning && s >= 0 && s < measured.count && measured[s] & col.columns.rawValue != 0
     }
 
     func ubcValue(_ bc: ListedBeancounter, _ col: BeancounterColumn) -> UInt64 {
@@ -198,22 +199,23 @@ struct ListEntry {
         }
 
         ubc = [UInt64](repeating: 0, count: needs.beancounters.count * 5)
-        measured = [Bool](repeating: false, count: needs.beancounters.count)
+        measured = [UInt8](repeating: 0, count: needs.beancounters.count)
         for bc in needs.beancounters {
-            var configured: (UInt64, UInt64)? = nil
-            for key in ListConfigKey.beancounter(bc) {
-                guard let v = c[key] else { continue }
-                configured = ListValueParser.pair(v, divisor: bc.suffixDivisor)
-                break
-            }
-            var (barrier, limit) = configured ?? (0, 0)
+            let configured = record.configured(bc)
+            var (barrier, limit) = configured.map { ($0.barrier, $0.limit) } ?? (0, 0)
             let base = Int(slots[bc.rawValue]) * 5
             let reading = rt?.beancounters[bc]
             if let r = reading {
-                measured[Int(slots[bc.rawValue])] = true
-                ubc[base] = r.held
-                ubc[base + 1] = r.maxheld
-                ubc[base + 4] = r.failcnt
+                var m: BeancounterColumns = []
+                if let v = r.held { ubc[base] = v; m.insert(.held) }
+                if let v = r.maxheld { ubc[base + 1] = v; m.insert(.maxheld) }
+                if let v = r.failcnt { ubc[base + 4] = v; m.insert(.failcnt) }
+                measured[Int(slots[bc.rawValue])] = m.rawValue
+                // A running container's unset counter has no limit, as 4.x
+                // read it from /proc/bc (LONG_MAX), unless the kernel holds
+                // one, which then is its barrier too (one value means both);
+                // a stopped one's shows 0.
+                if configured == nil { (barrier, limit) = (r.limit ?? ScaledNumber.unlimited, ScaledNumber.unlimited) }
                 barrier = r.barrier ?? barrier
                 limit = r.limit ?? limit
             }

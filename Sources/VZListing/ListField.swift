@@ -10,11 +10,17 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
     case dcachesize, numfile, numiptent, swappages
 
     /// VZConfig's beancounter: same order, avnumproc excluded.
-    var beancounter: Beancounter { ListedBeancounter.beancounters[rawValue] }
+    public var beancounter: Beancounter { ListedBeancounter.beancounters[rawValue] }
 
     private static let beancounters = ListedBeancounter.allCases.map { Beancounter.allCases[$0.rawValue] }
 
     public var name: String { beancounter.rawValue }
+
+    /// The listed counterpart of a beancounter; nil for the config-only avnumproc.
+    public init?(_ bc: Beancounter) {
+        guard let i = Beancounter.allCases.firstIndex(of: bc) else { return nil }
+        self.init(rawValue: i)
+    }
 
     /// Column header (4.x abbreviations).
     public var header: String {
@@ -45,7 +51,7 @@ public enum ListedBeancounter: Int, Sendable, Hashable, CaseIterable {
 
     /// The config keys, the first being canonical; the others are the
     /// aliases vzctl's config table accepts.
-    var configKeys: [String] { [beancounter.key] + beancounter.legacyKeys }
+    public var configKeys: [String] { [beancounter.key] + beancounter.legacyKeys }
 
     /// What a size suffix divides by: the page size for page counters, 1 for
     /// byte counters, nil (suffix refused) for item counters, as vzctl's
@@ -59,6 +65,9 @@ public enum BeancounterColumn: Int, Sendable, Hashable, CaseIterable {
 
     var fieldSuffix: String { ["", ".m", ".b", ".l", ".f"][rawValue] }
     var headerSuffix: String { ["", ".M", ".B", ".L", ".F"][rawValue] }
+
+    /// The reader's name for this column.
+    var columns: BeancounterColumns { [.held, .maxheld, .barrier, .limit, .failcnt][rawValue] }
 }
 
 /// Disk quota numbers: usage, then the soft and hard limits.

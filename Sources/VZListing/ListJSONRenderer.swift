@@ -48,7 +48,7 @@ enum ListJSONRenderer {
     private static func usage(_ e: ListEntry, _ bc: ListedBeancounter, _ c: BeancounterColumn, into out: inout [UInt8]) {
         if !e.isRunning {
             number(0, into: &out)
-        } else if e.hasUsage(bc) {
+        } else if e.hasUsage(bc, c) {
             number(e.ubcValue(bc, c), into: &out)
         } else {
             null(&out)

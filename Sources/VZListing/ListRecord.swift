@@ -25,24 +25,8 @@ public enum PrivateLayout: Int, Sendable, Hashable {
     public var text: String { self == .simfs ? "simfs" : "ploop" }
 }
 
-/// One beancounter as the kernel (or its cgroup emulation) reports it for a
-/// running container. `barrier`/`limit` are nil when the runtime does not
-/// know them, in which case the configured values are shown.
-public struct BeancounterReading: Sendable, Hashable {
-    public var held: UInt64
-    public var maxheld: UInt64
-    public var failcnt: UInt64
-    public var barrier: UInt64?
-    public var limit: UInt64?
-
-    public init(held: UInt64, maxheld: UInt64, failcnt: UInt64, barrier: UInt64? = nil, limit: UInt64? = nil) {
-        self.held = held
-        self.maxheld = maxheld
-        self.failcnt = failcnt
-        self.barrier = barrier
-        self.limit = limit
-    }
-}
+// BeancounterReading (held/maxheld/failcnt, the kernel's barrier/limit)
+// is VZConfig's, shared with the cgroup reader and vzubc.
 
 /// Disk usage of the private area: KB and inodes in use.
 public struct DiskUsage: Sendable, Hashable {

@@ -27,15 +27,21 @@ public struct ListDetails: Sendable, Hashable {
     public var names: Bool
     /// Config keys the listing reads; nil means every key.
     public var configKeys: Set<String>?
+    /// The kernel's beancounter numbers a running container needs (the
+    /// columns shown, sorted by, or behind `vswap`); empty: none are read.
+    public var beancounters: BeancounterQuery
 
-    public init(status: Bool, layout: Bool, names: Bool, configKeys: Set<String>?) {
+    public init(status: Bool, layout: Bool, names: Bool, configKeys: Set<String>?,
+                beancounters: BeancounterQuery = BeancounterQuery()) {
         self.status = status
         self.layout = layout
         self.names = names
         self.configKeys = configKeys
+        self.beancounters = beancounters
     }
 
-    public static let all = ListDetails(status: true, layout: true, names: true, configKeys: nil)
+    public static let all = ListDetails(status: true, layout: true, names: true, configKeys: nil,
+                                        beancounters: .everything)
 
     /// What the query's columns, sort key and filters need.
     public init(_ query: ListQuery) {
@@ -44,15 +50,21 @@ public struct ListDetails: Sendable, Hashable {
         layout = false
         names = false
         var keys: Set<String> = ["VE_PRIVATE", "VE_ROOT"]
+        var usage = BeancounterQuery()
         for k in kinds {
             switch k {
             case .status: status = true
             case .layout: layout = true
             case .name, .smartName: names = true
+            case .beancounter(let bc, let col):
+                // JSON's unsuffixed field is the whole object: all five.
+                usage.add(bc.beancounter, query.json ? .all : col.columns)
+            case .vswap: usage.add(.physpages, .limit)
             default: break
             }
             keys.formUnion(ListEntry.configKeys(for: k))
         }
         configKeys = keys
+        beancounters = usage
     }
 }

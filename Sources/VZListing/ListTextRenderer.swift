@@ -56,7 +56,7 @@ enum ListTextRenderer {
             // A stopped container has no usage, and a running one's is shown
             // only when read from the kernel: otherwise held, maxheld and
             // failcnt are `-`; barrier and limit come from the config.
-            if !e.hasUsage(bc) && (col == .held || col == .maxheld || col == .failcnt) {
+            if !e.hasUsage(bc, col) && (col == .held || col == .maxheld || col == .failcnt) {
                 ListFormat.padded(dash, width: 10, into: &out)
             } else {
                 ListFormat.number(e.ubcValue(bc, col), width: 10, into: &out)

@@ -18,15 +18,21 @@ public struct ProcessIdentity: Equatable, Sendable {
 
     /// The identity of a live pid now, nil when it is gone (or a zombie).
     public static func current(_ pid: pid_t) -> ProcessIdentity? {
-        guard pid > 0, let bytes = try? Files.read("/proc/\(pid)/stat") else { return nil }
+        guard pid > 0, let bytes = try? Files.read("/proc/\(pid)/stat"),
+              let start = startTime(stat: bytes[...]) else { return nil }
+        return ProcessIdentity(pid: pid, startTime: start)
+    }
+
+    /// The start time in a `/proc/PID/stat` text, nil for a zombie (or a
+    /// text that does not parse).
+    public static func startTime(stat bytes: ArraySlice<UInt8>) -> UInt64? {
         // comm may hold spaces and parentheses: fields start after the last ')'.
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // fields[0] is field 3 (state); start time is field 22.
         guard fields.count > 19 else { return nil }
         if fields[0].first == UInt8(ascii: "Z") || fields[0].first == UInt8(ascii: "X") { return nil }
-        guard let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        return ProcessIdentity(pid: pid, startTime: start)
+        return UInt64(String(decoding: fields[19], as: UTF8.self))
     }
 
     public var isAlive: Bool { ProcessIdentity.current(pid) == self }

@@ -19,9 +19,14 @@ struct StartStopTests {
             // vzlist reads the same kernel-verified state: running without -a, not in -S.
             #expect(node.vzlist("-H", "-o", "ctid,status").stdout == "       101 running\n")
             #expect(node.vzlist("-S", "-H").stdout.isEmpty)
-            // Usage is shown only when read from the kernel (beancounter
-            // accounting is the next issue): `-`, never a made-up 0.
-            #expect(node.vzlist("-H", "-o", "ctid,numproc,numproc.l").stdout == "       101          -        240\n")
+            // Usage as the kernel counts it (pids.current: init at least),
+            // the limit as the kernel holds it (pids.max, `max` until the
+            // configured 240 is applied).
+            let pidsMax = node.cgroupFile("101", "pids.max").map { Spawn.readText($0).trimmingNewline }
+            let limit = pidsMax == "max" ? "9223372036854775807" : pidsMax ?? "no pids.max"
+            let listed = node.vzlist("-H", "-o", "ctid,numproc,numproc.l").stdout.split(separator: " ")
+            #expect(listed.count == 3 && listed[0] == "101" && Int(listed[1]).map { $0 >= 1 } == true
+                    && listed[2] == limit + "\n", "\(listed)")
 
             // The init pid on the host is PID 1 of its own namespaces.
             let pid = node.initPid("101")!

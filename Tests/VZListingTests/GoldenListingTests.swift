@@ -34,6 +34,12 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(file: "name-columns.txt", options: [.all, .output("ctid,name,smart_name,description")]),
         GoldenCase(file: "beancounters.txt", options: [.all, .output(
             "ctid,kmemsize,kmemsize.m,kmemsize.b,kmemsize.l,kmemsize.f,numproc,numproc.l,physpages.l,privvmpages.b,privvmpages.l,swappages.l")]),
+        // Live readings of running 107 (issue 4): failcnt and the kernel's
+        // limit; maxheld the kernel does not keep is `-`.
+        GoldenCase(file: "numproc-failcnt-physpages-limit.txt", options: [.output("numproc,numproc.f,physpages.l")]),
+        GoldenCase(file: "live-beancounters.txt", options: [.all, .output(
+            "ctid,numproc,numproc.m,numproc.b,numproc.l,numproc.f,physpages,physpages.m,physpages.l,physpages.f,swappages,swappages.m,swappages.l,privvmpages,privvmpages.l,vswap")]),
+        GoldenCase(file: "live-beancounters.json", options: [.json, .output("ctid,numproc,physpages,swappages,privvmpages")]),
         GoldenCase(file: "quota.txt", options: [.all, .output(
             "ctid,diskspace,diskspace.s,diskspace.h,diskinodes,diskinodes.s,diskinodes.h")]),
         GoldenCase(file: "settings.txt", options: [.all, .output(

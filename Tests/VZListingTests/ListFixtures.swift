@@ -81,8 +81,15 @@ enum Fixture {
             "DISKSPACE": "1048576:1153434", "DISKINODES": "65536:72089", "BOOTORDER": "5",
         ], status: .running, runtime: {
             var r = RuntimeReadings()
-            r.beancounters[.numproc] = BeancounterReading(held: 18, maxheld: 42, failcnt: 0)
+            // pids.max as the kernel has it (240), a limit that bit 5 times.
+            r.beancounters[.numproc] = BeancounterReading(held: 18, maxheld: 42, failcnt: 5, barrier: 240, limit: 240)
             r.beancounters[.kmemsize] = BeancounterReading(held: 2_752_512, maxheld: 3_338_240, failcnt: 3)
+            // PHYSPAGES is not configured, yet the kernel limits it: its
+            // limit shows; v1 swap has no peak: maxheld unknown.
+            r.beancounters[.physpages] = BeancounterReading(held: 12_000, maxheld: 30_000, failcnt: 0, limit: 65536)
+            r.beancounters[.swappages] = BeancounterReading(held: 25, maxheld: nil, failcnt: 0, limit: 131_072)
+            // Read, but nothing a stock kernel counts: unlimited when unset.
+            r.beancounters[.privvmpages] = BeancounterReading()
             r.loadAverage = (0.05, 0.125, 1.5)
             r.uptime = 93_784.25
             r.diskUsage = DiskUsage(kilobytes: 524_288, inodes: 12_345)
