@@ -59,12 +59,15 @@ build:
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path "$(BUILD)" $(SWIFTFLAGS)
 	$(MAKE) monitor BUILD="$(BUILD)"
 
-# vzmonitor: the per-VPS parent of a VPS's init (Sources/vzmonitor/monitor.c).
+# vzmonitor: the per-VPS parent of a VPS's init and, in its child, the init
+# stage (Sources/vzmonitor/).
 # Plain C built here, not by SwiftPM, whose executables always link the Swift
 # runtime (~2 MB PSS per process; this one stays in the low hundreds of KiB).
 # Copied next to the debug and release binaries, where vzctl looks first.
+# Static: no dynamic loader at each start (0.3 ms of CPU instead of 0.5),
+# and 100 monitors share one binary's pages.
 CC ?= cc
-MONITOR_CFLAGS ?= -O2 -Wall -Wextra
+MONITOR_CFLAGS ?= -O2 -Wall -Wextra -static
 # SwiftPM makes debug/ and release/ symlinks to per-triple directories: only
 # copy into those that exist, after every build (they may be new).
 monitor: $(BUILD)/vzmonitor
@@ -72,9 +75,11 @@ monitor: $(BUILD)/vzmonitor
 		[ -d "$(BUILD)/$$d/" ] && cp -f "$(BUILD)/vzmonitor" "$(BUILD)/$$d/vzmonitor" || true; \
 	done
 
-$(BUILD)/vzmonitor: Sources/vzmonitor/monitor.c
+# runtime.c is the shim's, shared for vz_clone_into.
+MONITOR_SRC = Sources/vzmonitor/monitor.c Sources/vzmonitor/initstage.c Sources/CVZShim/runtime.c
+$(BUILD)/vzmonitor: $(MONITOR_SRC) Sources/vzmonitor/initstage.h Sources/CVZShim/include/vzshim.h
 	@mkdir -p "$(BUILD)"
-	$(CC) $(MONITOR_CFLAGS) -o "$@" $<
+	$(CC) $(MONITOR_CFLAGS) -I Sources/CVZShim/include -o "$@" $(MONITOR_SRC) -lcap
 
 install: install-bin install-layout
 

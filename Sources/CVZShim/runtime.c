@@ -1,36 +1,16 @@
-// Namespace, mount and process system calls for `vzctl start`/`stop` and
-// the init stage: raw syscalls and macros Swift cannot reach. Mechanism only.
+// Process and file system calls Swift cannot reach (raw syscalls, macros),
+// for vzctl and for vzmonitor, which compiles this file too (vz_clone_into).
+// Mechanism only.
 #define _GNU_SOURCE
 #include "vzshim.h"
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <linux/sched.h>
-#include <stdint.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
+#include <stdint.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
-
-int vz_pivot_root(const char *new_root, const char *put_old)
-{
-    return (int)syscall(SYS_pivot_root, new_root, put_old);
-}
-
-int vz_unshare(int flags) { return unshare(flags); }
-
-int vz_close_range(unsigned int first, unsigned int last)
-{
-    return (int)syscall(SYS_close_range, first, last, 0);
-}
 
 int vz_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
@@ -39,40 +19,12 @@ int vz_pidfd_send_signal(int pidfd, int sig)
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-int vz_mknod_char(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor)
-{
-    return mknodat(dirfd, name, S_IFCHR | (mode & 07777), makedev(major, minor));
-}
-
 long vz_fstatfs_type(int fd)
 {
     struct statfs s;
     if (fstatfs(fd, &s) != 0)
         return -1;
     return (long)s.f_type;
-}
-
-int vz_sethostname(const char *name, size_t len) { return sethostname(name, len); }
-
-int vz_set_dumpable(int v) { return prctl(PR_SET_DUMPABLE, (unsigned long)v, 0, 0, 0); }
-
-int vz_link_up(const char *name)
-{
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -1;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
-    if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
-        ifr.ifr_flags |= IFF_UP;
-        r = ioctl(s, SIOCSIFFLAGS, &ifr);
-    }
-    int e = errno;
-    close(s);
-    errno = e;
-    return r;
 }
 
 /* A fresh, anonymous session keyring, so a VPS never shares the admin's

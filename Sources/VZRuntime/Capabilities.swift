@@ -1,4 +1,3 @@
-import CLibcap
 import Glibc
 import VZConfig
 
@@ -64,30 +63,5 @@ public enum Capabilities {
         var m: UInt64 = 0
         for name in on { if let b = bit(name) { m |= b } }
         return (m, warnings)
-    }
-
-    /// Drops everything outside `mask` from the bounding set, sets
-    /// permitted = effective = mask, inheritable and ambient empty. After
-    /// execve, root's sets become the bounding set. No NO_NEW_PRIVS: setuid
-    /// programs (su, ping) must keep working inside.
-    static func apply(_ mask: UInt64) throws(VZError) {
-        let last = Int32(cap_max_bits()) - 1
-        for c in 0...max(0, last) where mask & (UInt64(1) << UInt64(c)) == 0 {
-            if cap_drop_bound(cap_value_t(c)) != 0 && errno != EINVAL {
-                throw VZError(.setCapability, "Unable to drop capability \(c) from the bounding set", errno: errno)
-            }
-        }
-        guard let caps = cap_init() else { throw VZError(.setCapability, "cap_init", errno: errno) }
-        defer { cap_free(UnsafeMutableRawPointer(caps)) }
-        var values: [cap_value_t] = []
-        for c in 0...max(0, last) where mask & (UInt64(1) << UInt64(c)) != 0 { values.append(cap_value_t(c)) }
-        if !values.isEmpty {
-            let n = Int32(values.count)
-            guard cap_set_flag(caps, CAP_PERMITTED, n, values, CAP_SET) == 0,
-                  cap_set_flag(caps, CAP_EFFECTIVE, n, values, CAP_SET) == 0
-            else { throw VZError(.setCapability, "cap_set_flag", errno: errno) }
-        }
-        if cap_set_proc(caps) != 0 { throw VZError(.setCapability, "Unable to set capabilities", errno: errno) }
-        _ = cap_reset_ambient()
     }
 }

@@ -2,13 +2,13 @@ import CVZShim
 import Glibc
 import VZCgroup
 import VZConfig
+import VZInventory
 import VZSystem
 
 /// Finds and starts `vzmonitor` (Sources/vzmonitor/monitor.c) for one VPS.
 /// posix_spawn, not fork: vzctl runs no Swift code in a child.
 struct MonitorLauncher {
-    /// The running vzctl binary (what the monitor execs for `__init` and
-    /// `__reap`).
+    /// The running vzctl binary (what the monitor execs for `__reap`).
     static var selfExecutable: String { HelperBinary.selfExecutable }
 
     static func monitorPath() throws(VZError) -> String { try HelperBinary.path("vzmonitor") }
@@ -23,14 +23,15 @@ struct MonitorLauncher {
     /// Starts the monitor; returns its pid and vzctl's ends of the pipes.
     static func spawn(ctid: ContainerID, cloneFlags: Int32, initArgs: StartProtocol.InitArguments,
                       consoleLog: FileDescriptor, cgroups: ContainerCgroup.JoinFiles,
-                      sysroot: Sysroot) throws(VZError) -> Spawned {
+                      lockPath: String, sysroot: Sysroot) throws(VZError) -> Spawned {
         let monitor = try monitorPath()
         let vzctl = selfExecutable
         let report = try pipe(), go = try pipe(), errors = try pipe()
 
         var argv = [monitor, String(cloneFlags), String(StartProtocol.consoleLogCap),
-                    cgroups.unified == nil ? "0" : "1", String(cgroups.v1Tasks.count), "--"]
-        argv += [vzctl, StartProtocol.initStage] + initArgs.argv
+                    cgroups.unified == nil ? "0" : "1", String(cgroups.v1Tasks.count),
+                    lockPath, RunState.path(ctid, sysroot: sysroot), "--"]
+        argv += initArgs.argv
         argv += ["--", vzctl, StartProtocol.reapStage, ctid.description]
         // A clean environment: only what locates the node.
         var env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]

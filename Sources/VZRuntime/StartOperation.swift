@@ -101,7 +101,9 @@ public struct StartOperation {
             // namespace is rooted there.
             let join = try cgroup.openJoinFiles()
             let m = try MonitorLauncher.spawn(ctid: ctid, cloneFlags: Int32(flags), initArgs: initArgs,
-                                              consoleLog: log, cgroups: join, sysroot: node.sysroot)
+                                              consoleLog: log, cgroups: join,
+                                              lockPath: ContainerLock.path(lockDir: node.lockDir(), name: ctid.description),
+                                              sysroot: node.sysroot)
             let monitor = ProcessIdentity.current(m.pid)
             failedMonitor = monitor
             CrashPoint.reached("start.spawned")

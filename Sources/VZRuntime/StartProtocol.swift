@@ -12,8 +12,8 @@ import VZConfig
 ///     fds 0-2 /dev/null, 3 report(w),      console pty
 ///     4 go(r), 5 error(w), 6 log,          clone3(NEWNS|NEWPID|NEWUTS|NEWIPC
 ///     7 unified cgroup dir,                  |NEWNET|INTO_CGROUP 7) ─────►  "0" → each v1 tasks (8..)
-///     8.. v1 tasks files                   close 4, 5, 7, 8..              exec `vzctl __init ...`
-///                                                                        (0-2 = console pty slave)
+///     8.. v1 tasks files                   close 4, 5, 7, 8..              init stage (initstage.c,
+///                                                                        0-2 = console pty slave)
 ///   read "<pid>\n" on 3  ◄──────────────── write pid, close 3            block on read(4)
 ///   write state (pid, start time, monitor)
 ///   write "g" on go, close ─────────────────────────────────────────────► unshare(NEWCGROUP)
@@ -24,13 +24,16 @@ import VZConfig
 ///   EOF: "Container start in progress..."
 ///   text: undo (kill, unmount, cgroups, state), exit CODE
 ///                                          waitpid(init) ... (poll: console → log, capped)
+///                                          take the CT lock; state file gone
+///                                          (a stop cleaned up): exit. Else
 ///                                          exec `vzctl __reap CTID <wait status>`
 ///                                            takes the CT lock; acts only if the state
 ///                                            file still names this pid as the monitor:
 ///                                            cleans up; SIGHUP (reboot inside) → start again
 ///
 /// vzctl dying at any point closes its end of "go": the init stage reads EOF
-/// and exits without touching anything, the monitor runs `__reap`, which
+/// and exits without touching anything, the monitor runs `__reap` (the
+/// state file still names it), which
 /// waits for the lock and cleans up only what a state file says is its own.
 public enum StartProtocol {
     /// Monitor's fds (monitor.c has the same numbers).
@@ -50,35 +53,31 @@ public enum StartProtocol {
     /// when it would grow past this.
     public static let consoleLogCap = 1 << 20
 
-    /// Hidden stage names (`vzctl __init ...`, `vzctl __reap ...`).
-    public static let initStage = "__init"
+    /// The hidden stage the monitor execs when the init has ended.
     public static let reapStage = "__reap"
 
-    /// What the init stage needs, passed as argv so that it reads no file
-    /// of the node: it runs in the new namespaces before anything is set up.
+    /// What the init stage (vzmonitor's initstage.c) needs, passed as argv
+    /// so that it reads no file of the node: it runs in the new namespaces
+    /// before anything is set up. `struct init_args` is the C side.
     public struct InitArguments: Equatable, Sendable {
         public var root: String
         public var hostname: String
         public var capabilities: UInt64
         public var newCgroupNamespace: Bool
+        /// devpts `max=` of the VPS's /dev/pts (NUMPTY); nil for none.
+        public var ptyMax: UInt64?
 
-        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool) {
+        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool, ptyMax: UInt64? = nil) {
             self.root = root
             self.hostname = hostname
             self.capabilities = capabilities
             self.newCgroupNamespace = newCgroupNamespace
+            self.ptyMax = ptyMax
         }
 
         public var argv: [String] {
-            [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0"]
-        }
-
-        public init?(argv: [String]) {
-            guard argv.count == 4, let caps = UInt64(argv[2], radix: 16) else { return nil }
-            root = argv[0]
-            hostname = argv[1] == "-" ? "" : argv[1]
-            capabilities = caps
-            newCgroupNamespace = argv[3] == "1"
+            [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0",
+             ptyMax.map(String.init) ?? "-"]
         }
     }
 

@@ -31,7 +31,7 @@ public final class ContainerLock {
     /// moment the holder's fd closes: no polling).
     public static func acquire(lockDir: String, name: String, status: String = "", wait: Bool = false) throws(VZError) -> ContainerLock {
         try Files.makeDirectories(lockDir, mode: 0o700)
-        let path = "\(lockDir)/\(name).lck"
+        let path = Self.path(lockDir: lockDir, name: name)
         for _ in 0..<100 {
             let fd = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
             switch sysResult({ flock(fd.raw, wait ? LOCK_EX : LOCK_EX | LOCK_NB) }) {
@@ -53,6 +53,9 @@ public final class ContainerLock {
         }
         throw VZError(.locked, "Unable to lock: lock file keeps changing", path: path)
     }
+
+    /// The lock file (vzmonitor takes the same lock in C: monitor.c).
+    public static func path(lockDir: String, name: String) -> String { "\(lockDir)/\(name).lck" }
 
     /// Tries the lock without waiting; nil when someone holds it.
     public static func tryAcquire(lockDir: String, name: String) throws(VZError) -> ContainerLock? {

@@ -15,7 +15,7 @@
  * most, and nothing in CPU at rest (it sleeps in poll(2)).
  *
  * Usage (built by vzctl, never typed by an admin):
- *   vzmonitor CLONE_FLAGS LOG_CAP UNIFIED NTASKS -- CHILD_ARGV... -- REAP_ARGV...
+ *   vzmonitor CLONE_FLAGS LOG_CAP UNIFIED NTASKS LOCK STATE -- INIT_ARGS... -- REAP_ARGV...
  * File descriptors on entry (StartProtocol.swift has the whole handshake):
  *   0-2 /dev/null
  *   3   report pipe: we write "<child pid>\n" (or "error <errno>\n"), close
@@ -28,27 +28,31 @@
  * 7, then it writes "0" to each `tasks` before anything else (why not
  * cgroup.procs: ContainerCgroup.openJoinFiles). The child (PID 1 of the new
  * PID namespace) gets the console pty's slave as 0-2 and keeps 4 and 5; it
- * execs CHILD_ARGV. When it ends, we exec
+ * runs the init stage (initstage.c) with INIT_ARGS. When it ends, we take the CT lock (LOCK, as vzctl's
+ * ContainerLock does), and if the state file (STATE) no longer names us, a
+ * `vzctl stop` has already cleaned up and we just exit: most ends of a VPS
+ * are stops, and this spares each one a vzctl process. Otherwise we exec
  * REAP_ARGV with the raw wait status appended, so no monitor process is
  * left behind and the policy (restart or clean up) stays in vzctl.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
-#include <stdint.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "initstage.h"
+#include "vzshim.h"
 
 enum { FD_REPORT = 3, FD_GO = 4, FD_ERROR = 5, FD_LOG = 6, FD_CGROUP = 7, FD_TASKS = 8 };
 
@@ -63,27 +67,48 @@ static void child_fail(const char *what, int err)
     _exit(127);
 }
 
-/* clone3(CLONE_INTO_CGROUP) where there is a unified cgroup to be born
- * into; plain clone otherwise, or where the kernel lacks it (before 5.7:
- * ENOSYS for clone3, EINVAL for the flag), and then *joined says the
- * child must still join through the directory's cgroup.procs. A NULL
- * stack makes both behave as fork(). */
-static pid_t clone_child(unsigned long flags, int cgroup_fd, int *joined)
+/* The CT lock, the way ContainerLock.acquire takes it: flock on LOCK, and
+ * the file must still be the one at that path (a holder unlinks it when it
+ * lets go, and we may have opened it just before). -1 on failure. */
+static int lock_container(const char *path)
 {
-    *joined = 0;
-    if (cgroup_fd >= 0) {
-        struct clone_args a;
-        memset(&a, 0, sizeof(a));
-        a.flags = flags | CLONE_INTO_CGROUP;
-        a.exit_signal = SIGCHLD;
-        a.cgroup = (uint64_t)cgroup_fd;
-        pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-        if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG)) {
-            *joined = 1;
-            return pid;
+    for (int i = 0; i < 100; i++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat held, now;
+        while (flock(fd, LOCK_EX) != 0)
+            if (errno != EINTR) {
+                close(fd);
+                return -1;
+            }
+        if (fstat(fd, &held) == 0 && lstat(path, &now) == 0 && held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+            char pid[16];
+            int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+            if (ftruncate(fd, 0) == 0 && write(fd, pid, (size_t)n) != n) { /* the pid is only for messages */ }
+            return fd;
         }
+        close(fd);
     }
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    return -1;
+}
+
+/* Whether STATE still names this process as the VPS's monitor. Only a
+ * hint: `__reap` checks start time and boot id before it acts. */
+static int state_names_me(const char *path)
+{
+    char buf[512];
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char want[40];
+    snprintf(want, sizeof(want), "\nMONITOR_PID=%d\n", (int)getpid());
+    return strstr(buf, want) != NULL;
 }
 
 static void report(const char *s)
@@ -110,21 +135,23 @@ static void relay(int master, unsigned long long cap)
 
 int main(int argc, char **argv)
 {
-    if (argc < 8 || strcmp(argv[5], "--") != 0)
+    if (argc < 10 || strcmp(argv[7], "--") != 0)
         return 2;
     unsigned long flags = strtoul(argv[1], NULL, 0);
     unsigned long long cap = strtoull(argv[2], NULL, 0);
     int cgroup_fd = strcmp(argv[3], "1") == 0 ? FD_CGROUP : -1;
     int ntasks = atoi(argv[4]);
-    char **child_argv = &argv[6];
+    const char *lock_path = argv[5], *state_path = argv[6];
+    char **init_argv = &argv[8];
     char **reap_argv = NULL;
-    for (int i = 6; i < argc; i++)
+    for (int i = 8; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             argv[i] = NULL;
             reap_argv = &argv[i + 1];
             break;
         }
-    if (reap_argv == NULL || reap_argv[0] == NULL)
+    struct init_args init;
+    if (reap_argv == NULL || reap_argv[0] == NULL || init_args_parse(init_argv, &init) != 0)
         return 2;
 
     /* Our own session: vzctl's terminal, process group and its signals
@@ -172,7 +199,7 @@ int main(int argc, char **argv)
     /* This process has one thread and the child does only raw system calls
      * before execve. */
     int joined;
-    pid_t pid = clone_child(flags, cgroup_fd, &joined);
+    pid_t pid = vz_clone_into(flags, cgroup_fd, &joined);
     if (pid < 0) {
         char msg[64];
         snprintf(msg, sizeof(msg), "error %d clone\n", errno);
@@ -206,12 +233,7 @@ int main(int argc, char **argv)
         signal(SIGHUP, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
-        execve(child_argv[0], child_argv, environ);
-        char msg[80];
-        int n = snprintf(msg, sizeof(msg), "3 cannot execute the init stage: errno %d\n", errno);
-        ssize_t w = write(FD_ERROR, msg, (size_t)n);
-        (void)w;
-        _exit(127);
+        init_stage(&init, FD_GO, FD_ERROR);
     }
     close(FD_GO);
     close(FD_ERROR);
@@ -261,6 +283,21 @@ int main(int argc, char **argv)
         relay(master, cap);
     }
 
+    close(master);
+    close(slave);
+    close(sfd);
+    close(FD_LOG);
+    /* A stop holds the lock until it has cleaned up and removed the state
+     * file; wait for it. Without the lock, let __reap sort it out. */
+    int lock = lock_container(lock_path);
+    if (lock >= 0) {
+        int mine = state_names_me(state_path);
+        unlink(lock_path);
+        close(lock);
+        if (!mine)
+            return 0;
+    }
+
     int n = 0;
     while (reap_argv[n])
         n++;
@@ -272,10 +309,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         args[i] = reap_argv[i];
     args[n] = st;
-    close(master);
-    close(slave);
-    close(sfd);
-    close(FD_LOG);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execve(args[0], args, environ);
     return 127;

@@ -69,25 +69,11 @@ int vz_pipe2(int fds[2], int flags);
 /* --- Running containers (runtime.c): namespace, mount and process calls
  * that Swift's Glibc module lacks or cannot call (variadic, macros). --- */
 
-/// pivot_root(2).
-int vz_pivot_root(const char *new_root, const char *put_old);
-/// unshare(2) and setns(2) (GNU-only declarations).
-int vz_unshare(int flags);
-/// close_range(2) with flags 0.
-int vz_close_range(unsigned int first, unsigned int last);
 /// pidfd_open(2) and pidfd_send_signal(2).
 int vz_pidfd_open(pid_t pid);
 int vz_pidfd_send_signal(int pidfd, int sig);
-/// mknodat(2) of a character device major:minor (makedev is a macro).
-int vz_mknod_char(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
 /// f_type of fstatfs(2).
 long vz_fstatfs_type(int fd);
-/// sethostname(2).
-int vz_sethostname(const char *name, size_t len);
-/// prctl(PR_SET_DUMPABLE, v).
-int vz_set_dumpable(int v);
-/// Sets a network interface up (SIOCSIFFLAGS; ioctl is variadic).
-int vz_link_up(const char *name);
 
 #define VZ_CLONE_NEWNS 0x00020000
 #define VZ_CLONE_NEWCGROUP 0x02000000
@@ -95,9 +81,6 @@ int vz_link_up(const char *name);
 #define VZ_CLONE_NEWIPC 0x08000000
 #define VZ_CLONE_NEWPID 0x20000000
 #define VZ_CLONE_NEWNET 0x40000000
-#define VZ_PROC_SUPER_MAGIC 0x9fa0L
-#define VZ_SYSFS_MAGIC 0x62656572L
-#define VZ_TMPFS_MAGIC 0x01021994L
 
 /* --- cgroup v2 device controller (bpf.c): bpf(2) has no glibc wrapper and
  * union bpf_attr cannot be filled from Swift. Instructions are struct
