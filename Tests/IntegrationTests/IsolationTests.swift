@@ -16,6 +16,13 @@ struct IsolationTests {
         return out
     }()
 
+    static let privcalls: String = {
+        let out = "/tmp/vzt-template-cache/privcalls"
+        let r = Spawn.shell("gcc -static -O2 -o '\(out).\(getpid())' '\(TestNode.repo)/Tests/IntegrationTests/Fixtures/privcalls.c' && mv -f '\(out).\(getpid())' '\(out)'")
+        precondition(r.status == 0, "building privcalls failed: \(r.output)")
+        return out
+    }()
+
     /// Runs a script inside with the capability sets of the VPS's init.
     static func asVPSRoot(_ node: TestNode, _ ctid: String, _ script: String) -> ProcessResult {
         guard let pid = node.initPid(ctid) else { return ProcessResult(status: -1, signal: nil, stdout: "", stderr: "no init") }
@@ -119,7 +126,11 @@ struct IsolationTests {
                 ("hostname", "test \"$(hostname)\" = ct.example.com"),
                 ("no host interfaces", "test \"$(ls /sys/class/net | tr '\\n' ' ')\" = 'lo '"),
                 ("loopback is up", "test $(( $(cat /sys/class/net/lo/flags) & 1 )) = 1"),
+                // Module load/unload, kexec, the host's reboot switch,
+                // swap, port I/O, process accounting: privcalls.c.
+                ("host kernel calls fail", "/.vzt-privcalls"),
             ]
+            _ = Spawn.shell("cp '\(IsolationTests.privcalls)' '\(node.privatePath("101"))/.vzt-privcalls'")
             for (name, script) in checks {
                 let r = IsolationTests.asVPSRoot(node, "101", script)
                 #expect(r.status == 0, "\(name): \(r.output)")
