@@ -9,9 +9,9 @@ import VZSystem
 ///
 /// `start` always returns after the init stage has either exec'd the VPS's
 /// init (EOF on the error pipe) or failed (its message and code), so the
-/// exit code is true without `--wait`; `--wait` only changes the closing
-/// line to vzctl's `Container started successfully`. (4.x's --wait waited
-/// for a runlevel FIFO inside the VPS; not implemented.)
+/// exit code is true without `--wait`; `--wait` then waits for the init to
+/// finish booting (BootWait; 133 when it does not) and says `Container
+/// started successfully`, as 4.x did after its runlevel FIFO.
 public struct StartOperation {
     public let node: Node
     public let console: Console
@@ -149,7 +149,14 @@ public struct StartOperation {
             throw error
         }
         failedMonitor = nil
-        console.info(options.wait ? "Container started successfully" : "Container start in progress...")
+        if options.wait, let initID = RunState.runningInit(ctid, node: node) {
+            // The VPS is up either way: a boot that does not finish is
+            // reported (133), not undone, as in 4.x.
+            try BootWait(ctid: ctid, node: node, initProcess: initID).run()
+            console.info("Container started successfully")
+        } else {
+            console.info("Container start in progress...")
+        }
     }
 
     /// `/var/log/vzctl/CTID.console` under VZ_SYSROOT, emptied at each start.

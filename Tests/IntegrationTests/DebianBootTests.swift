@@ -26,19 +26,17 @@ struct DebianBootTests {
             let c = node.vzctl("create", "901", "--ostemplate", Self.name, "--hostname", "deb.example.com")
             #expect(c.status == 0, "\(c.output)")
             node.appendConfig("901", "STOP_TIMEOUT=60")
-            let s = node.vzctl("start", "901")
-            #expect(s.status == 0, "\(s.output)")
+            // --wait returns once sysvinit is in its runlevel and the rc
+            // scripts are done, so sshd (started by them, with host keys
+            // generated on first boot) is there at once.
+            let s = node.vzctl("start", "901", "--wait")
+            #expect(s.status == 0 && s.stdout.contains("Container started successfully"), "\(s.output)")
 
             // PID 1 is Debian's sysvinit, not anything of ours.
             #expect(node.vzctl("exec2", "901", "readlink /proc/1/exe").stdout == "/usr/sbin/init\n")
-            // sshd comes up from the template's own rc scripts (with host keys
-            // generated on first boot); poll, since boot runs on its own.
-            var found = false
-            for _ in 0..<120 where !found {
-                found = node.vzctl("exec", "901", "pgrep", "sshd").status == 0
-                if !found { usleep(250_000) }
-            }
-            #expect(found, "sshd never started: \(node.vzctl("exec2", "901", "ps -ef").output)")
+            #expect(node.vzctl("exec2", "901", "runlevel").stdout.hasSuffix(" 2\n"))
+            let found = node.vzctl("exec", "901", "pgrep", "sshd").status == 0
+            #expect(found, "sshd not running after start --wait: \(node.vzctl("exec2", "901", "ps -ef").output)")
             #expect(node.vzctl("exec2", "901", "ls /etc/ssh/ssh_host_ed25519_key").status == 0, "host keys generated at first boot")
             #expect(node.vzctl("exec2", "901", "hostname").stdout == "deb.example.com\n")
 

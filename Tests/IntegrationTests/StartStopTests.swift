@@ -112,6 +112,21 @@ struct StartStopTests {
         }
     }
 
+    /// `start --wait` returns once busybox init's boot script has run to
+    /// its end: a marker its last line writes is there when start returns.
+    @Test func startWaitReturnsAfterTheBootScripts() {
+        TestNode.withRunning { node in
+            node.createBusybox("101")
+            let rcS = node.privatePath("101") + "/etc/init.d/rcS"
+            #expect(Spawn.shell("printf '#!/bin/sh\\nsleep 1\\ntouch /boot-done\\n' > '\(rcS)' && chmod 755 '\(rcS)'").status == 0)
+            let r = node.vzctl("start", "101", "--wait")
+            #expect(r.status == 0 && r.stdout.contains("Container started successfully"), "\(r.output)")
+            #expect(access(node.privatePath("101") + "/boot-done", F_OK) == 0, "start --wait returned before rcS ended")
+            #expect(node.vzctl("stop", "--fast", "101").status == 0)
+            #expect(node.isClean("101"))
+        }
+    }
+
     @Test func poweroffInsideStopsAndCleansUp() {
         TestNode.withRunning { node in
             node.createBusybox("101")
