@@ -73,16 +73,10 @@ un_init=()
 
 cleanup() {
 	set +e
-	local p i
+	local p
 	for p in "${un_parent[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${un_parent[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$vz_up" = 1 ]; then
-		for ((i = first; i <= last; i++)); do
-			VZ_SYSROOT=$node timeout -k 5 60 "$vz" --quiet stop --fast "$i" </dev/null >/dev/null 2>&1
-		done
-		reap_node_leftovers "$node"
-		[ -z "$vz_cg" ] || drop_vz_node_cgroup "$vz_cg"
-	fi
+	[ "$vz_up" = 1 ] && stop_node_vpses "$node" "$vz" "$first" "$last" "$vz_cg"
 	drop_tmpfs "$W"
 }
 trap cleanup EXIT

@@ -167,6 +167,19 @@ node_pids() {
 # node may run. Anything left (a vzctl bug) is reported and killed: first
 # the children (a VPS init: its PID namespace goes with it), then the
 # process itself. Fails when something was left.
+# stop_node_vpses NODE VZCTL FIRST LAST [CGROUP]: stops CTs FIRST..LAST of a
+# scratch node (--fast, each bounded in time), reaps what they left and
+# removes the node's cgroup parent when given. For cleanup traps.
+stop_node_vpses() {
+	local node=$1 vz=$2 first=$3 last=$4 cg=${5:-} i
+	for ((i = first; i <= last; i++)); do
+		[ -e "$node/var/lib/vzctl/run/$i" ] &&
+			VZ_SYSROOT=$node timeout -k 5 60 "$vz" --quiet stop --fast "$i" </dev/null >/dev/null 2>&1
+	done
+	reap_node_leftovers "$node"
+	[ -z "$cg" ] || drop_vz_node_cgroup "$cg"
+}
+
 reap_node_leftovers() {
 	local p c left
 	left=$(node_pids "$1")

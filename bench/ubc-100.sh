@@ -43,13 +43,7 @@ last=$((100 + count))
 vz_cg=
 cleanup() {
 	set +e
-	local i
-	for ((i = first; i <= last; i++)); do
-		[ -e "$node/var/lib/vzctl/run/$i" ] &&
-			VZ_SYSROOT=$node timeout -k 5 60 "$BIN/vzctl" --quiet stop --fast "$i" </dev/null >/dev/null 2>&1
-	done
-	reap_node_leftovers "$node"
-	[ -z "$vz_cg" ] || drop_vz_node_cgroup "$vz_cg"
+	stop_node_vpses "$node" "$BIN/vzctl" "$first" "$last" "$vz_cg"
 	drop_tmpfs "$W"
 }
 trap cleanup EXIT
