@@ -138,6 +138,47 @@ struct IsolationTests {
         }
     }
 
+    /// CVE-2019-5736 class (security guide §3): while the host runs `vzctl
+    /// exec` 40 times, VPS root scans every /proc/N/exe and environ inside.
+    /// No process may show the host vzctl binary through an exe link it
+    /// can open (the joining copy is non-dumpable until its execve, and VPS
+    /// root has no CAP_SYS_PTRACE), nor the host's environment.
+    @Test func hostBinaryNeverExposedDuringExec() {
+        TestNode.withRunning { node in
+            node.createBusybox("101")
+            #expect(node.vzctl("start", "101").status == 0)
+            let host = Spawn.shell("stat -L -c '%d:%i' '\(Spawn.vzctl)'").stdout.filter { !$0.isWhitespace }
+            #expect(!host.isEmpty)
+            let scan = """
+                i=0; rm -f /found /scan-done; touch /scan-started
+                while [ ! -e /scan-stop ] && [ $i -lt 20000 ]; do
+                  i=$((i+1))
+                  for d in /proc/[0-9]*; do
+                    s=$(stat -L -c '%d:%i' $d/exe 2>/dev/null) && [ "$s" = "\(host)" ] && echo "exe $d" >> /found
+                    grep -qs VZ_SYSROOT $d/environ && echo "environ $d" >> /found
+                  done
+                done
+                echo $i > /scan-done
+                """
+            let p = node.privatePath("101")
+            let fd = open(p + "/scan.sh", O_WRONLY | O_CREAT | O_TRUNC, 0o755)
+            _ = scan.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            let bg = node.vzctl("exec", "101", "sh /scan.sh >/dev/null 2>&1 &")
+            #expect(bg.status == 0, "\(bg.output)")
+            var started = false
+            for _ in 0..<200 where !started { started = access(p + "/scan-started", F_OK) == 0; if !started { usleep(10_000) } }
+            #expect(started, "the scanner did not start")
+            for _ in 0..<40 { #expect(node.vzctl("exec", "101", "/bin/true").status == 0) }
+            _ = Spawn.shell("touch '\(p)/scan-stop'")
+            var done = false
+            for _ in 0..<500 where !done { done = access(p + "/scan-done", F_OK) == 0; if !done { usleep(10_000) } }
+            #expect(done, "the scanner did not finish")
+            #expect(access(p + "/found", F_OK) != 0, "exposed: \(Spawn.readText(p + "/found"))")
+            _ = node.vzctl("stop", "--fast", "101")
+        }
+    }
+
     /// Images whose mount points are symlinks to host paths: the start
     /// never follows them and the host canary is unchanged.
     @Test(arguments: ["dev", "proc", "sys", "dev/null", "dev/console"])
