@@ -20,10 +20,13 @@ public struct StartOperation {
         public var force = false
         public var skipRemount = false
         public var wait = false
-        public init(force: Bool = false, skipRemount: Bool = false, wait: Bool = false) {
+        /// No init of the VPS's: an idle shell as PID 1 (runscript).
+        public var bare = false
+        public init(force: Bool = false, skipRemount: Bool = false, wait: Bool = false, bare: Bool = false) {
             self.force = force
             self.skipRemount = skipRemount
             self.wait = wait
+            self.bare = bare
         }
     }
 
@@ -94,7 +97,8 @@ public struct StartOperation {
             let log = try openConsoleLog(ctid)
             let cgroupNS = access("/proc/self/ns/cgroup", F_OK) == 0
             let initArgs = StartProtocol.InitArguments(
-                root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS)
+                root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS,
+                bare: options.bare)
             let flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWPID | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET
             // The init stage is born into the cgroups (see openJoinFiles):
             // everything the VPS ever forks is counted, and its cgroup

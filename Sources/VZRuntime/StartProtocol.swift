@@ -66,18 +66,23 @@ public enum StartProtocol {
         public var newCgroupNamespace: Bool
         /// devpts `max=` of the VPS's /dev/pts (NUMPTY); nil for none.
         public var ptyMax: UInt64?
+        /// An idle `/bin/sh` as PID 1 instead of the VPS's init (runscript
+        /// on a stopped VPS).
+        public var bare: Bool
 
-        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool, ptyMax: UInt64? = nil) {
+        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool,
+                    ptyMax: UInt64? = nil, bare: Bool = false) {
             self.root = root
             self.hostname = hostname
             self.capabilities = capabilities
             self.newCgroupNamespace = newCgroupNamespace
             self.ptyMax = ptyMax
+            self.bare = bare
         }
 
         public var argv: [String] {
             [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0",
-             ptyMax.map(String.init) ?? "-"]
+             ptyMax.map(String.init) ?? "-", bare ? "bare" : "init"]
         }
     }
 

@@ -383,6 +383,14 @@ void init_stage(const struct init_args *a, int go_fd, int err_fd)
      * status for ps; sysvinit accepts -z for this, busybox ignores it. */
     char *env[] = { "container=vzctl", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                     "TERM=linux", "HOME=/", NULL };
+    if (a->bare) {
+        /* `runscript` on a stopped VPS (4.x's bare CT): none of the VPS's
+         * services start; an idle shell holds the namespaces while vzctl
+         * runs the script through exec, then `stop --fast` ends it. */
+        char *sh[] = { "sh", "-c", "while :; do sleep 3600 & wait $!; done", NULL };
+        execve("/bin/sh", sh, env);
+        fail(E_BADTMPL, errno, "Unable to start /bin/sh for the script");
+    }
     char *argv[] = { "init", "-z", "      ", NULL };
     static const char *paths[] = { "/sbin/init", "/etc/init", "/bin/init" };
     int last = ENOENT;
@@ -399,7 +407,7 @@ int init_args_parse(char **argv, struct init_args *a)
     int n = 0;
     while (argv[n])
         n++;
-    if (n != 5)
+    if (n != 6 || (strcmp(argv[5], "init") != 0 && strcmp(argv[5], "bare") != 0))
         return -1;
     char *end;
     a->root = argv[0];
@@ -409,6 +417,7 @@ int init_args_parse(char **argv, struct init_args *a)
         return -1;
     a->cgroup_namespace = strcmp(argv[3], "1") == 0;
     a->pty_max = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
+    a->bare = strcmp(argv[5], "bare") == 0;
     /* A mount option: digits only, nothing that could add another. */
     if (a->pty_max && (!*a->pty_max || strspn(a->pty_max, "0123456789") != strlen(a->pty_max)))
         return -1;

@@ -5,13 +5,14 @@
 #include <stdint.h>
 
 /* StartProtocol.InitArguments, as argv: ROOT HOSTNAME|- CAPMASK(hex)
- * CGROUPNS(0|1) PTYMAX|- */
+ * CGROUPNS(0|1) PTYMAX|- INIT(init|bare) */
 struct init_args {
     const char *root;
     const char *hostname;       /* "" for none */
     uint64_t capabilities;      /* the VPS init's bounding/permitted/effective set */
     int cgroup_namespace;
     const char *pty_max;        /* devpts max= (NUMPTY), NULL for none */
+    int bare;                   /* an idle /bin/sh instead of the VPS's init */
 };
 
 /* 0, or -1 when argv is not exactly that. */

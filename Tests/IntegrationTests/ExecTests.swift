@@ -130,11 +130,42 @@ struct ExecTests {
             #expect(node.vzctl("exec", "101", "true").status == 8)
             #expect(node.vzctl("exec2", "101", "true").status == 31)
             #expect(node.vzctl("exec3", "101", "true").status == 31)
-            let script = "/tmp/vzt-script-nr-\(getpid())"
-            defer { unlink(script) }
-            #expect(Spawn.shell("echo true > \(script)").status == 0)
-            #expect(node.vzctl("runscript", "101", script).status == 31)
             #expect(node.vzctl("exec2", "999", "true").status == 31)
+        }
+    }
+
+    /// runscript on a stopped VPS (4.x's bare CT): the script runs inside
+    /// the VPS's namespaces with none of its services (PID 1 is not the
+    /// VPS's init, rcS never ran), its exit code comes back, and the VPS is
+    /// stopped and unmounted again with nothing left; a VPS that was
+    /// mounted stays mounted.
+    @Test func runscriptOnAStoppedVPS() {
+        TestNode.withRunning { node in
+            node.createBusybox("101")
+            let rcS = node.privatePath("101") + "/etc/init.d/rcS"
+            #expect(Spawn.shell("printf '#!/bin/sh\\ntouch /rcs-ran\\n' > '\(rcS)' && chmod 755 '\(rcS)'").status == 0)
+            let script = "/tmp/vzt-script-bare-\(getpid())"
+            defer { unlink(script) }
+            #expect(Spawn.shell("""
+                cat > \(script) <<'EOS'
+                echo "host=$(hostname) pid1=$(cat /proc/1/comm)"
+                test -e /rcs-ran && echo "rcS ran"
+                echo made > /from-script
+                exit 7
+                EOS
+                """).status == 0)
+            let r = node.vzctl("runscript", "101", script)
+            #expect(r.status == 7, "\(r.output)")
+            #expect(r.stdout == "host=ct.example.com pid1=sh\n", "\(r.output)")
+            #expect(Spawn.readText(node.privatePath("101") + "/from-script") == "made\n")
+            #expect(node.status("101") == "CTID 101 exist unmounted down")
+            #expect(node.isClean("101"), "left: mounts \(node.mounts()) processes \(node.processes())")
+
+            #expect(node.vzctl("mount", "101").status == 0)
+            #expect(node.vzctl("runscript", "101", script).status == 7)
+            #expect(node.status("101") == "CTID 101 exist mounted down")
+            #expect(node.vzctl("umount", "101").status == 0)
+            #expect(node.isClean("101"))
         }
     }
 }
