@@ -103,7 +103,8 @@ public struct ExecOperation {
         var result = vz_enter_result()
         // The fds are used by raw number in the child: keep their owners
         // alive across the call (an optimised build releases them early).
-        let rc = withExtendedLifetime((pidfd, procs)) { fds.withUnsafeBufferPointer { fdp in
+        // The payload inherits the init's NUMFILE/LOCKEDPAGES/NUMSIGINFO rlimits.
+        let rc = try ProcessLimits.withInitLimits(initID.pid, pidfd: pidfd) { withExtendedLifetime((pidfd, procs)) { fds.withUnsafeBufferPointer { fdp in
             argv.withUnsafeBufferPointer { av in
                 envp.withUnsafeBufferPointer { ev in
                     shells.withUnsafeBufferPointer { sp in
@@ -117,7 +118,7 @@ public struct ExecOperation {
                     }
                 }
             }
-        } }
+        } } }
         let master = result.master >= 0 ? FileDescriptor(owning: result.master) : nil
         guard rc == 0 else {
             if result.pid > 0 { var s: Int32 = 0; while waitpid(result.pid, &s, 0) < 0 && errno == EINTR {} }

@@ -3,7 +3,7 @@ import Glibc
 import VZConfig
 import VZSystem
 
-/// `vzctl __init ROOT HOSTNAME CAPMASK CGROUPNS`: PID 1 of the new PID
+/// `vzctl __init ROOT HOSTNAME CAPMASK CGROUPNS LIMITS`: PID 1 of the new PID
 /// namespace, started by the monitor in fresh mount/UTS/IPC/net namespaces.
 ///
 /// Single-threaded and synchronous (nothing here starts Dispatch or Swift
@@ -56,7 +56,7 @@ public enum InitStage {
         let m = RootMount(root: rootFD, null: null)
         try m.mountProc()
         try m.mountSys()
-        try m.mountDev()
+        try m.mountDev(ptyMax: args.limits.ptyMax, deviceNodes: args.limits.deviceNodes)
         try m.mountRun()
 
         if !args.hostname.isEmpty {
@@ -84,6 +84,7 @@ public enum InitStage {
         // The VPS must not share the admin's session keyring (keyctl(2)
         // reaches it even with /proc/keys masked).
         _ = vz_join_session_keyring()
+        try args.limits.applyRlimits()
         try Capabilities.apply(args.capabilities)
         umask(0o022)
 

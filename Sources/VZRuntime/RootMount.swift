@@ -116,9 +116,10 @@ struct RootMount {
         }
     }
 
-    /// /dev: a fresh tmpfs with the usual nodes only, devpts newinstance,
-    /// shm, mqueue, and the console pty (fd 0) bound on /dev/console.
-    func mountDev() throws(VZError) {
+    /// /dev: a fresh tmpfs with the usual nodes and those of DEVNODES,
+    /// devpts newinstance (at most `ptyMax` ptys: NUMPTY), shm, mqueue, and
+    /// the console pty (fd 0) bound on /dev/console.
+    func mountDev(ptyMax: UInt64? = nil, deviceNodes: [DeviceNodeSpec] = []) throws(VZError) {
         let dir = try RootMount.directory("dev", in: root, mode: 0o755)
         try RootMount.mount("tmpfs", on: dir, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NOEXEC), data: "mode=755,size=65536k", what: "/dev")
         guard let dev = try RootMount.open("dev", in: root) else { throw VZError(.cannotMount, "/dev vanished") }
@@ -138,9 +139,10 @@ struct RootMount {
         }
         let pts = try RootMount.directory("pts", in: dev, mode: 0o755)
         try RootMount.mount("devpts", on: pts, type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
-                            data: "newinstance,ptmxmode=0666,mode=0620,gid=5", what: "/dev/pts")
+                            data: DevptsLimit.mountData(max: ptyMax), what: "/dev/pts")
         let shm = try RootMount.directory("shm", in: dev, mode: 0o1777)
         try RootMount.mount("shm", on: shm, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", what: "/dev/shm")
+        try DeviceNodes.create(deviceNodes, in: dev)
         let mq = try RootMount.directory("mqueue", in: dev, mode: 0o755)
         try RootMount.mount("mqueue", on: mq, type: "mqueue", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), what: "/dev/mqueue")
 

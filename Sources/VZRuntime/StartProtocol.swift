@@ -56,6 +56,8 @@ public enum StartProtocol {
         public var hostname: String
         public var capabilities: UInt64
         public var newCgroupNamespace: Bool
+        /// NUMPTY, DEVNODES and the rlimits, applied by the init stage.
+        var limits = InitLimits()
 
         public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool) {
             self.root = root
@@ -65,11 +67,12 @@ public enum StartProtocol {
         }
 
         public var argv: [String] {
-            [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0"]
+            [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0", limits.encoded]
         }
 
         public init?(argv: [String]) {
-            guard argv.count == 4, let caps = UInt64(argv[2], radix: 16) else { return nil }
+            guard argv.count == 5, let caps = UInt64(argv[2], radix: 16), let l = InitLimits(encoded: argv[4]) else { return nil }
+            limits = l
             root = argv[0]
             hostname = argv[1] == "-" ? "" : argv[1]
             capabilities = caps
