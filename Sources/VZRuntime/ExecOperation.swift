@@ -103,8 +103,8 @@ public struct ExecOperation {
         var result = vz_enter_result()
         // The fds are used by raw number in the child: keep their owners
         // alive across the call (an optimised build releases them early).
-        // The payload inherits the init's NUMFILE/LOCKEDPAGES/NUMSIGINFO rlimits.
-        let rc = try ProcessLimits.withInitLimits(initID.pid, pidfd: pidfd) { withExtendedLifetime((pidfd, procs)) { fds.withUnsafeBufferPointer { fdp in
+        let limits = try PayloadLimits(initPid: initID.pid, pidfd: pidfd)
+        let rc = withExtendedLifetime((pidfd, procs, limits)) { fds.withUnsafeBufferPointer { fdp in
             argv.withUnsafeBufferPointer { av in
                 envp.withUnsafeBufferPointer { ev in
                     shells.withUnsafeBufferPointer { sp in
@@ -113,12 +113,13 @@ public struct ExecOperation {
                             cap_bnd: caps.bnd, cap_prm: caps.prm, cap_eff: caps.eff, cap_inh: caps.inh,
                             argv: av.baseAddress, envp: ev.baseAddress, paths: payload.shells == nil ? nil : sp.baseAddress,
                             login: payload.login ? 1 : 0, stdin_fd: payload.stdinFD, tty: payload.tty ? 1 : 0,
-                            rows: payload.rows, cols: payload.cols)
+                            rows: payload.rows, cols: payload.cols,
+                            rlimit_res: limits.resources, rlimits: limits.values, rlimit_count: limits.count)
                         return vz_enter(&a, &result)
                     }
                 }
             }
-        } } }
+        } }
         let master = result.master >= 0 ? FileDescriptor(owning: result.master) : nil
         guard rc == 0 else {
             if result.pid > 0 { var s: Int32 = 0; while waitpid(result.pid, &s, 0) < 0 && errno == EINTR {} }
@@ -137,6 +138,7 @@ public struct ExecOperation {
         case VZ_ENTER_TTY: return VZError(.system, "Unable to set up the session and terminal", errno: err)
         case VZ_ENTER_CHDIR: return VZError(.system, "Unable to change to / in the container", errno: err)
         case VZ_ENTER_CAPS: return VZError(.setCapability, "Unable to set capabilities", errno: err)
+        case VZ_ENTER_RLIMIT: return VZError(.setUBC, "Unable to set the container's resource limits", errno: err)
         case VZ_ENTER_EXEC:
             let what = payload.shells.map { $0.joined(separator: " or ") } ?? (payload.argv.first ?? "")
             return VZError(.commandExecution, "Unable to execute \(what)", errno: err)

@@ -8,7 +8,7 @@ import VZSystem
 /// (RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_SIGPENDING). The kernel keeps
 /// them per process, so a VPS gets them three ways: its init at start (the
 /// init stage sets them before it execs, `InitLimits`), every process
-/// `exec`/`enter`/`runscript` starts (copied from the init, `withInitLimits`),
+/// `exec`/`enter`/`runscript` starts (copied from the init, `PayloadLimits`),
 /// and every process of a running VPS on `vzctl set` (`applyToAll`). VPS
 /// root has no CAP_SYS_RESOURCE (`Capabilities.never`), so it can lower
 /// a hard limit but never raise one.
@@ -69,25 +69,6 @@ enum ProcessLimits {
             + lowered.map { "\($0.key) lowered to \($0.soft):\($0.hard)" }.joined(separator: ", ")
     }
 
-    /// Runs `body` (which forks the payload of exec/enter/runscript) with
-    /// this process's limits set to those of the VPS's init, so the payload
-    /// inherits them, and puts ours back after (vzctl is root: raising its
-    /// hard limits again is allowed). The init was verified by the caller
-    /// through `pidfd`; the limits read count only if it still lives.
-    /// Copying from the init rather than the config keeps every process of
-    /// the VPS alike, including after a `vzctl set` without `--save`.
-    static func withInitLimits<T>(_ initPid: pid_t, pidfd: FileDescriptor, _ body: () throws(VZError) -> T) throws(VZError) -> T {
-        guard let wanted = current(pid: initPid), vz_pidfd_send_signal(pidfd.raw, 0) == 0,
-              let saved = current(pid: 0) else {
-            throw VZError(.notRunning, "Container is not running")
-        }
-        for l in clampedToCaller(wanted).limits where !saved.contains(where: { $0.resource == l.resource && $0.soft == l.soft && $0.hard == l.hard }) {
-            try set(l, pid: 0)
-        }
-        defer { for l in saved { try? set(l, pid: 0) } }
-        return try body()
-    }
-
     /// Sets `limits` on every process of a running VPS. The VPS is frozen
     /// meanwhile: a frozen task cannot exit, so no PID read from its
     /// cgroup can be reused by a host process before the prlimit reaches
@@ -112,5 +93,39 @@ enum ProcessLimits {
         }
         try cgroup.thaw()
         if let failure { throw failure }
+    }
+}
+
+/// The init's NUMFILE/LOCKEDPAGES/NUMSIGINFO limits for a payload of
+/// exec/enter/runscript, in the form the C side sets them (`vz_enter_args`
+/// `rlimit_res`/`rlimits`): the payload calls setrlimit itself, in the VPS,
+/// before it drops its capabilities, so vzctl's own limits never change.
+/// Copying from the init rather than the config keeps every process of the
+/// VPS alike, also after a `vzctl set` without `--save`. VPS root may have
+/// lowered the init's limits; it cannot have raised them.
+final class PayloadLimits {
+    let count: Int32
+    let resources: UnsafeMutablePointer<Int32>
+    let values: UnsafeMutablePointer<rlimit>
+
+    /// The init was verified by the caller through `pidfd`; what was read
+    /// counts only if it still lives afterwards.
+    init(initPid: pid_t, pidfd: FileDescriptor) throws(VZError) {
+        guard let read = ProcessLimits.current(pid: initPid), vz_pidfd_send_signal(pidfd.raw, 0) == 0 else {
+            throw VZError(.notRunning, "Container is not running")
+        }
+        let limits = ProcessLimits.clampedToCaller(read).limits
+        count = Int32(limits.count)
+        resources = .allocate(capacity: max(1, limits.count))
+        values = .allocate(capacity: max(1, limits.count))
+        for (i, l) in limits.enumerated() {
+            resources[i] = l.resource.rawValue
+            values[i] = rlimit(rlim_cur: rlim_t(l.soft), rlim_max: rlim_t(l.hard))
+        }
+    }
+
+    deinit {
+        resources.deallocate()
+        values.deallocate()
     }
 }

@@ -146,6 +146,9 @@ struct vz_enter_args {
     int stdin_fd;                   /* >= 0: becomes fd 0 (no tty) */
     int tty;                        /* 1: a PTY in the VPS's devpts; master returned */
     unsigned short rows, cols;      /* its initial size (0: leave) */
+    const int *rlimit_res;          /* setrlimit(rlimit_res[i], &rlimits[i]) in the payload, */
+    const struct rlimit *rlimits;   /* before its capabilities are dropped */
+    int rlimit_count;
 };
 struct vz_enter_result {
     pid_t pid;                      /* the payload, a child of the caller; -1 if none */
@@ -161,6 +164,7 @@ struct vz_enter_result {
 #define VZ_ENTER_CHDIR 6
 #define VZ_ENTER_CAPS 7
 #define VZ_ENTER_EXEC 8
+#define VZ_ENTER_RLIMIT 9
 /// Returns 0 once the payload has exec'd, -1 with r->stage/err otherwise
 /// (r->pid, when > 0, must still be reaped).
 int vz_enter(const struct vz_enter_args *a, struct vz_enter_result *r);
