@@ -28,7 +28,9 @@ extension ContainerCgroup {
         }
         for w in ordered {
             do {
-                try write(controller: w.controller, file: w.file, value: w.value)
+                // A zero-length write never reaches the kernel's handler: an
+                // empty value (v2 cpuset "inherit the parent's") is a newline.
+                try write(controller: w.controller, file: w.file, value: w.value.isEmpty ? "\n" : w.value)
             } catch {
                 throw VZError(LimitMapping.exitCode(forKey: w.key),
                               "CT \(ctid): Unable to set \(w.key): \(w.file) = \(w.value)", errno: error.errno)

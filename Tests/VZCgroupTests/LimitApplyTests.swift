@@ -64,7 +64,7 @@ import VZSystem
         try c.apply(LimitMapping.defaults(host: host))
         let defaults: [String: String] = [
             "memory.max": "max", "memory.swap.max": "max", "memory.low": "0", "memory.min": "0", "pids.max": "max",
-            "cpu.weight": "100", "cpu.max": "max 100000", "cpuset.cpus": "", "cpuset.mems": "", "io.weight": "default 100",
+            "cpu.weight": "100", "cpu.max": "max 100000", "cpuset.cpus": "\n", "cpuset.mems": "\n", "io.weight": "default 100",
             "io.max": "8:0 rbps=max wbps=max riops=max wiops=max",
         ]
         for (file, value) in defaults { #expect(t.file("vz/101/" + file) == value, "\(file)") }
