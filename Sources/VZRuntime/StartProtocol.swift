@@ -5,7 +5,7 @@ import VZConfig
 ///   vzctl start (Swift, CT lock held)      vzmonitor (C)            init stage = PID 1 (Swift)
 ///   ─────────────────────────────────      ─────────────            ──────────────────────────
 ///   mount VE_PRIVATE on VE_ROOT (host)
-///   create cgroups (VZCgroup)
+///   create cgroups (VZCgroup), write limits
 ///   pipes: report, go, error; console log
 ///   posix_spawn ────────────────────────►  setsid, signals reset
 ///     fds 0-2 /dev/null, 3 report(w),      console pty
@@ -14,11 +14,12 @@ import VZConfig
 ///                                          close 4, 5                    (0-2 = console pty slave)
 ///   read "<pid>\n" on 3  ◄──────────────── write pid, close 3            block on read(4)
 ///   attach pid to cgroups (VZCgroup)
+///   shm sysctls in its IPC ns (setns)
 ///   write state (pid, start time, monitor)
 ///   write "g" on go, close ─────────────────────────────────────────────► unshare(NEWCGROUP)
 ///                                                                        mounts, masks, /dev,
 ///                                                                        hostname, pivot_root,
-///                                                                        close fds, drop caps
+///                                                                        close fds, rlimits, drop caps
 ///   read 5 until EOF  ◄─────── "CODE message\n" on failure, or EOF ──── execve /sbin/init (5 is CLOEXEC)
 ///   EOF: "Container start in progress..."
 ///   text: undo (kill, unmount, cgroups, state), exit CODE
