@@ -9,8 +9,8 @@ import VZConfig
 /// Units: page keys × 4096 = bytes; `unlimited` (LONG_MAX) is the
 /// controller's own "no limit" (`max`, `-1`). A write whose value is the
 /// kernel's default for a new cgroup is left out: a new cgroup already has
-/// it, and `LimitPlan.changes` writes the default back when a live change
-/// drops a limit.
+/// it, and a live change that drops a limit writes the default back
+/// (`LimitPlan.restricted(to:defaults:)`).
 public enum LimitMapping {
     /// CFS period (µs) for CPULIMIT/CPUS quotas.
     public static let period: UInt64 = 100_000
@@ -81,7 +81,10 @@ public enum LimitMapping {
         }
         let finite = [ram, swap, vmguar, oomguar].contains { $0.map { !$0.isLimitUnlimited } ?? false }
         guard let v = h.memory else {
-            if finite { p.warnings.append(LimitWarning(["PHYSPAGES", "SWAPPAGES", "VMGUARPAGES", "OOMGUARPAGES"], "the memory controller is not available: PHYSPAGES, SWAPPAGES, VMGUARPAGES and OOMGUARPAGES are not enforced")) }
+            if finite {
+                p.warnings.append(LimitWarning(["PHYSPAGES", "SWAPPAGES", "VMGUARPAGES", "OOMGUARPAGES"],
+                    "the memory controller is not available: PHYSPAGES, SWAPPAGES, VMGUARPAGES and OOMGUARPAGES are not enforced"))
+            }
             return
         }
         func add(_ key: String, _ file: String, _ value: String, reset: String) {
@@ -92,13 +95,16 @@ public enum LimitMapping {
         if let ram { add("PHYSPAGES", v == .v1 ? "memory.limit_in_bytes" : "memory.max", limit(ram.limit), reset: none) }
         if let swap {
             if !h.swapAccounting {
-                if !swap.isLimitUnlimited { p.warnings.append(LimitWarning(["SWAPPAGES"], "SWAPPAGES is not enforced: the kernel has no swap accounting (boot with swapaccount=1)")) }
+                if !swap.isLimitUnlimited {
+                    p.warnings.append(LimitWarning(["SWAPPAGES"], "SWAPPAGES is not enforced: the kernel has no swap accounting (boot with swapaccount=1)"))
+                }
             } else if v == .v2 {
                 add("SWAPPAGES", "memory.swap.max", limit(swap.limit), reset: "max")
             } else if let ram, !ram.isLimitUnlimited {
                 // v1 limits memory+swap together; it must never be below
                 // the memory limit (ContainerCgroup.apply orders the writes).
-                let total = swap.isLimitUnlimited ? ScaledNumber.unlimited : min(ScaledNumber.unlimited, ram.limit.addingReportingOverflow(swap.limit).partialValue)
+                let (sum, overflow) = ram.limit.addingReportingOverflow(swap.limit)
+                let total = swap.isLimitUnlimited || overflow ? ScaledNumber.unlimited : min(ScaledNumber.unlimited, sum)
                 add("SWAPPAGES", "memory.memsw.limit_in_bytes", limit(total), reset: "-1")
             } else if !swap.isLimitUnlimited {
                 p.warnings.append(LimitWarning(["PHYSPAGES", "SWAPPAGES"], "SWAPPAGES is not enforced without a PHYSPAGES limit on cgroup v1 (memsw counts RAM and swap together)"))
@@ -168,7 +174,7 @@ public enum LimitMapping {
         if let l = c.cpulimit, l > 0 { quota = l * period / 100 }
         if let n = c.cpus, n > 0 { quota = min(quota ?? .max, n * period) }
         if let v = h.cpu {
-            if let units, c.cpuunits != nil || c.cpuweight != nil {
+            if let units {
                 if v == .v1 {
                     // cpu.shares: 1024 is the kernel's default weight, 1000 units OpenVZ's.
                     let shares = max(2, min(262_144, units * 1024 / 1000))
@@ -190,7 +196,8 @@ public enum LimitMapping {
                 }
             }
         } else if (units != nil && units != 1000) || quota != nil {
-            p.warnings.append(LimitWarning(["CPUUNITS", "CPULIMIT", "CPUS"], "CPUUNITS, CPULIMIT and CPUS are not enforced: the cpu controller is not available"))
+            p.warnings.append(LimitWarning(["CPUUNITS", "CPULIMIT", "CPUS"],
+                                           "CPUUNITS, CPULIMIT and CPUS are not enforced: the cpu controller is not available"))
         }
 
         let masks: [(String, CPUMask?, String, String?)] = [
@@ -233,7 +240,8 @@ public enum LimitMapping {
                 let clamped = min(max(w, s.range.lowerBound), s.range.upperBound)
                 p.cgroup.append(CgroupWrite("IOPRIO", controller, file, s.prefix + String(clamped), reset: s.prefix + String(s.default)))
             } else {
-                p.warnings.append(LimitWarning(["IOPRIO"], "IOPRIO is not enforced: this kernel has no proportional I/O weight (no blkio.weight, blkio.bfq.weight, io.weight or io.bfq.weight)"))
+                p.warnings.append(LimitWarning(["IOPRIO"], "IOPRIO is not enforced: this kernel has no proportional I/O weight"
+                    + " (no blkio.weight, blkio.bfq.weight, io.weight or io.bfq.weight)"))
             }
         }
         let bps = c.iolimit ?? 0, iops = c.iopslimit ?? 0
