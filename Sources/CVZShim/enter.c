@@ -18,7 +18,7 @@
 //  ◀── PID [+ master, SCM_RIGHTS]                                   admin's tty: TIOCSTI)
 //                               _exit(0)                            [tty] TIOCGPTPEER, TIOCSCTTY,
 //  reap the intermediate                                            slave → 0,1,2 | stdin_fd → 0
-//                                                                   chdir("/"), setgroups(0),
+//                                                                   chdir("/"), rlimits, setgroups(0),
 //                                                                   bounding/capset = init's,
 //                                                                   signals default, mask empty,
 //  ◀── ERR {stage, errno} from either, then _exit(127)              close_range(3.., CLOEXEC)
@@ -100,6 +100,7 @@ static void payload(const struct vz_enter_args *a, int sock, int master, int joi
         CHECK(dup2(a->stdin_fd, 0) == 0, VZ_ENTER_TTY);
     }
     CHECK(chdir("/") == 0, VZ_ENTER_CHDIR);
+    for (int i = 0; i < a->rlimit_count; i++) CHECK(setrlimit(a->rlimit_res[i], &a->rlimits[i]) == 0, VZ_ENTER_RLIMIT);
     // Bounding set first: dropping needs CAP_SETPCAP, which capset may remove.
     CHECK(setgroups(0, NULL) == 0, VZ_ENTER_CAPS);
     vz_join_session_keyring();   // not the admin's session keyring

@@ -12,6 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+int vz_setns(int fd, int nstype) { return setns(fd, nstype); }
+int vz_prlimit(pid_t pid, int res, const struct rlimit *set, struct rlimit *old) { return prlimit(pid, res, set, old); }
+
 int vz_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int vz_pidfd_send_signal(int pidfd, int sig)

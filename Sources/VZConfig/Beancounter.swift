@@ -78,7 +78,9 @@ public enum BeancounterEnforcement: Sendable, Equatable {
     /// The IPC namespace's shm sysctls (kernel.shmall/shmmax).
     case ipcNamespace
     /// Accepted and saved; no stock-kernel equivalent (or, for KMEMSIZE
-    /// and the socket buffers, charged to the memory limit as a whole).
+    /// and the socket buffers, charged to the memory limit as a whole:
+    /// v1 `memory.kmem.limit_in_bytes` still exists on 6.x, but the
+    /// kernel ignores what is written to it, checked on 6.18).
     case notEnforced
     /// AVNUMPROC: a sizing hint for tools, never a kernel resource.
     case configOnly

@@ -20,13 +20,6 @@ enum CgroupSupport {
         return ContainerCgroup(layout: layout, sysroot: node.sysroot, ctid: ctid)
     }
 
-    /// The device allowlist from DEVICES over the defaults (null, zero,
-    /// ..., pts; no block device).
-    static func deviceRules(_ effective: EffectiveConfig) throws(VZError) -> [DeviceAccessRule] {
-        let devices = try DeviceRule.parseList(effective["DEVICES"] ?? "")
-        return DeviceAllowlist.effective(devices: devices)
-    }
-
     /// Whether `pid` is in the VPS's cgroup (see RunState.isInCgroup).
     static func contains(_ pid: pid_t, ctid: ContainerID, node: Node) -> Bool {
         RunState.isInCgroup(pid, ctid: ctid, sysroot: node.sysroot)

@@ -120,7 +120,8 @@ public struct ExecOperation {
         var result = vz_enter_result()
         // The fds are used by raw number in the child: keep their owners
         // alive across the call (an optimised build releases them early).
-        let rc = withExtendedLifetime((pidfd, join)) { fds.withUnsafeBufferPointer { fdp in
+        let limits = try PayloadLimits(initPid: initID.pid, pidfd: pidfd)
+        let rc = withExtendedLifetime((pidfd, join, limits)) { fds.withUnsafeBufferPointer { fdp in
             argv.withUnsafeBufferPointer { av in
                 envp.withUnsafeBufferPointer { ev in
                     shells.withUnsafeBufferPointer { sp in
@@ -130,7 +131,8 @@ public struct ExecOperation {
                             cap_bnd: caps.bnd, cap_prm: caps.prm, cap_eff: caps.eff, cap_inh: caps.inh,
                             argv: av.baseAddress, envp: ev.baseAddress, paths: payload.shells == nil ? nil : sp.baseAddress,
                             login: payload.login ? 1 : 0, stdin_fd: payload.stdinFD, tty: payload.tty ? 1 : 0,
-                            rows: payload.rows, cols: payload.cols)
+                            rows: payload.rows, cols: payload.cols,
+                            rlimit_res: limits.resources, rlimits: limits.values, rlimit_count: limits.count)
                         return vz_enter(&a, &result)
                     }
                 }
@@ -154,6 +156,7 @@ public struct ExecOperation {
         case VZ_ENTER_TTY: return VZError(.system, "Unable to set up the session and terminal", errno: err)
         case VZ_ENTER_CHDIR: return VZError(.system, "Unable to change to / in the container", errno: err)
         case VZ_ENTER_CAPS: return VZError(.setCapability, "Unable to set capabilities", errno: err)
+        case VZ_ENTER_RLIMIT: return VZError(.setUBC, "Unable to set the container's resource limits", errno: err)
         case VZ_ENTER_EXEC:
             let what = payload.shells.map { $0.joined(separator: " or ") } ?? (payload.argv.first ?? "")
             return VZError(.commandExecution, "Unable to execute \(what)", errno: err)

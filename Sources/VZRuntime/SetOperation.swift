@@ -21,7 +21,11 @@ public struct SetOperation {
         changes.options.compactMap { ParameterTable.lookup($0) }.filter { $0.flags.contains(flag) }
     }
 
-    public func run(_ ctid: ContainerID, changes: ParameterChanges, save: Bool, skipLock: Bool = false) throws(VZError) {
+    /// Returns whether the VPS runs and a setting needs its restart to
+    /// take effect (the caller restarts it for `--setmode restart`).
+    @discardableResult
+    public func run(_ ctid: ContainerID, changes: ParameterChanges, save: Bool, setMode: SetMode? = nil,
+                    skipLock: Bool = false) throws(VZError) -> Bool {
         console.about(ctid)
         if !save {
             // Parameters that only exist saved (vzctl 4.x refuses them
@@ -62,9 +66,11 @@ public struct SetOperation {
                 new: EffectiveConfig(ctid: ctid, global: node.global, container: config))
             for setting in LiveSettings.all { try setting.apply(context) }
         }
+        let needsRestart = running != nil && !Self.parameters(changes, .needsRestart).isEmpty
+        if needsRestart && setMode == nil { console.error(SetMode.warning) }
         guard save else {
             console.error("WARNING: Settings were not saved to config (use --save flag)")
-            return
+            return needsRestart
         }
         try Files.makeDirectories(node.sysroot.confDir, mode: 0o755)
         try AtomicFile.write(path, config.render())
@@ -73,5 +79,6 @@ public struct SetOperation {
             if let newName, !newName.isEmpty { try registry.register(newName, for: ctid) }
         }
         console.info("CT configuration saved to /etc/vz/conf/\(ctid).conf")
+        return needsRestart
     }
 }

@@ -89,16 +89,22 @@ public struct StartOperation {
             let cgroup = try CgroupSupport.cgroup(ctid, node: node)
             try cgroup.create()
             undo.append { try? cgroup.killAll(); try? cgroup.remove() }
-            try cgroup.setDevices(CgroupSupport.deviceRules(effective))
+            // Limits (issue 4): cgroup files now, before any VPS process
+            // exists; the rest by the init stage and after the attach.
+            let limits = try ContainerLimits(effective, cgroup: cgroup, node: node)
+            limits.report(console: console)
+            try cgroup.setDevices(limits.deviceRules(effective))
+            try cgroup.apply(limits.plan.cgroup)
             CrashPoint.reached("start.cgroup")
             let caps = Capabilities.mask(config: effective["CAPABILITY"], deviceCgroup: true)
             for w in caps.warnings { console.error(w) }
 
             let log = try openConsoleLog(ctid)
             let cgroupNS = access("/proc/self/ns/cgroup", F_OK) == 0
-            let initArgs = StartProtocol.InitArguments(
+            var initArgs = StartProtocol.InitArguments(
                 root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS,
                 bare: options.bare)
+            initArgs.limits = limits.initLimits
             let flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWPID | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET
             // The init stage is born into the cgroups (see openJoinFiles):
             // everything the VPS ever forks is counted, and its cgroup
@@ -127,6 +133,10 @@ public struct StartOperation {
                     _ = ProcessIdentity.waitExit(fd, seconds: 10)
                 }
             }
+            // Before "go" (the init stage waits for it): the shm limits
+            // of its IPC namespace.
+            try limits.applyToNewInit(initID)
+
             let state = RunState(initProcess: initID, monitor: monitor, bootID: RunState.currentBootID())
             try state.save(ctid, node: node)
             undo.append { RunState.remove(ctid, node: node) }

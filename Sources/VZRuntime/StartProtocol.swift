@@ -5,7 +5,7 @@ import VZConfig
 ///   vzctl start (Swift, CT lock held)      vzmonitor (C)            init stage = PID 1 (Swift)
 ///   ─────────────────────────────────      ─────────────            ──────────────────────────
 ///   mount VE_PRIVATE on VE_ROOT (host)
-///   create cgroups, set limits (VZCgroup)
+///   create cgroups (VZCgroup), write limits
 ///   pipes: report, go, error; console log;
 ///   open the cgroups' join files
 ///   posix_spawn ────────────────────────►  setsid, signals reset
@@ -15,11 +15,12 @@ import VZConfig
 ///     8.. v1 tasks files                   close 4, 5, 7, 8..              init stage (initstage.c,
 ///                                                                        0-2 = console pty slave)
 ///   read "<pid>\n" on 3  ◄──────────────── write pid, close 3            block on read(4)
+///   shm sysctls in its IPC ns (setns)
 ///   write state (pid, start time, monitor)
 ///   write "g" on go, close ─────────────────────────────────────────────► unshare(NEWCGROUP)
 ///                                                                        mounts, masks, /dev,
 ///                                                                        hostname, pivot_root,
-///                                                                        close fds, drop caps
+///                                                                        close fds, rlimits, drop caps
 ///   read 5 until EOF  ◄─────── "CODE message\n" on failure, or EOF ──── execve /sbin/init (5 is CLOEXEC)
 ///   EOF: "Container start in progress..."
 ///   text: undo (kill, unmount, cgroups, state), exit CODE
@@ -64,33 +65,28 @@ public enum StartProtocol {
         public var hostname: String
         public var capabilities: UInt64
         public var newCgroupNamespace: Bool
-        /// devpts `max=` of the VPS's /dev/pts (NUMPTY); nil for none.
-        public var ptyMax: UInt64?
+        /// NUMPTY, DEVNODES and the rlimits, applied by the init stage.
+        var limits = InitLimits()
         /// An idle `/bin/sh` as PID 1 instead of the VPS's init (runscript
         /// on a stopped VPS).
         public var bare: Bool
 
-        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool,
-                    ptyMax: UInt64? = nil, bare: Bool = false) {
+        public init(root: String, hostname: String, capabilities: UInt64, newCgroupNamespace: Bool, bare: Bool = false) {
             self.root = root
             self.hostname = hostname
             self.capabilities = capabilities
             self.newCgroupNamespace = newCgroupNamespace
-            self.ptyMax = ptyMax
             self.bare = bare
         }
 
         public var argv: [String] {
             [root, hostname.isEmpty ? "-" : hostname, String(capabilities, radix: 16), newCgroupNamespace ? "1" : "0",
-             ptyMax.map(String.init) ?? "-", bare ? "bare" : "init"]
+             limits.encoded, bare ? "bare" : "init"]
         }
     }
 
-    /// An init-stage failure as sent on the error fd: `CODE message`.
-    public static func encode(_ error: VZError) -> [UInt8] {
-        Array("\(error.code.rawValue) \(error.description)\n".utf8)
-    }
-
+    /// An init-stage failure as sent on the error fd (initstage.c's
+    /// `fail`): `CODE message`.
     public static func decode(_ bytes: [UInt8]) -> VZError {
         let text = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         if let space = text.firstIndex(of: " "), let raw = Int32(text[..<space]), let code = ExitCode(rawValue: raw) {

@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 /* vzctl's exit codes (ExitCode.swift). */
-enum { E_SYSTEM = 3, E_SETCAP = 13, E_BADTMPL = 47, E_MOUNT = 50, E_HOSTNAME = 70 };
+enum { E_SETUBC = 1, E_SYSTEM = 3, E_SETCAP = 13, E_BADTMPL = 47, E_MOUNT = 50, E_HOSTNAME = 70, E_DEVICES = 86 };
 
 static int error_fd = -1;
 
@@ -215,6 +215,35 @@ static int console_slave(void)
     return fd;
 }
 
+/* The nodes of DEVNODES (those that grant access), with their parent
+ * directories; every directory opened beneath /dev with no symlink
+ * followed, an existing entry left as it is. */
+static void make_devnodes(int dev, const struct init_args *a)
+{
+    for (int i = 0; i < a->ndevnodes; i++) {
+        char name[256];
+        snprintf(name, sizeof(name), "%s", a->devnodes[i].name);
+        int dir = dup(dev);
+        char *part = name, *slash;
+        while ((slash = strchr(part, '/')) != NULL) {
+            *slash = 0;
+            if (mkdirat(dir, part, 0755) != 0 && errno != EEXIST)
+                fail(E_DEVICES, errno, "Unable to create /dev/%s", a->devnodes[i].name);
+            struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+                                    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+            int next = (int)syscall(SYS_openat2, dir, part, &how, sizeof(how));
+            TRY(next, E_DEVICES, "Unable to create /dev/%s", a->devnodes[i].name);
+            close(dir);
+            dir = next;
+            part = slash + 1;
+        }
+        if (mknodat(dir, part, a->devnodes[i].type_mode, makedev(a->devnodes[i].major, a->devnodes[i].minor)) != 0 &&
+            errno != EEXIST)
+            fail(E_DEVICES, errno, "Unable to create /dev/%s", a->devnodes[i].name);
+        close(dir);
+    }
+}
+
 /* /dev: a fresh tmpfs with the usual nodes only, devpts newinstance, shm,
  * mqueue, and the console pty (fd 0) bound on /dev/console. */
 static void mount_dev(int root, const struct init_args *a)
@@ -245,6 +274,7 @@ static void mount_dev(int root, const struct init_args *a)
     int shm = directory(dev, "shm", 01777);
     mount_on("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
     close(shm);
+    make_devnodes(dev, a);
     int mq = directory(dev, "mqueue", 0755);
     mount_on("mqueue", mq, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/dev/mqueue");
     close(mq);
@@ -376,6 +406,11 @@ void init_stage(const struct init_args *a, int go_fd, int err_fd)
     /* The VPS must not share the admin's session keyring (keyctl(2) reaches
      * it even with /proc/keys masked); KEYCTL_JOIN_SESSION_KEYRING = 1. */
     syscall(SYS_keyctl, 1, NULL);
+    /* The process limits last, so none of the work above is bound by them;
+     * root with every capability still, so hard limits may also go up. */
+    for (int i = 0; i < a->nrlimits; i++)
+        TRY(setrlimit(a->rlimits[i].resource, &a->rlimits[i].value), E_SETUBC, "Unable to set resource limit %d",
+            a->rlimits[i].resource);
     drop_capabilities(a->capabilities);
     umask(022);
 
@@ -402,6 +437,66 @@ void init_stage(const struct init_args *a, int go_fd, int err_fd)
     fail(E_BADTMPL, last == ENOENT ? 0 : last, "Unable to start init, probably incorrect template");
 }
 
+static int parse_limit_value(const char *s, rlim_t *out)
+{
+    char *end;
+    if (strcmp(s, "inf") == 0)
+        return *out = RLIM_INFINITY, 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end)
+        return -1;
+    *out = (rlim_t)v;
+    return 0;
+}
+
+/* One InitLimits token (see initstage.h); tokens are edited in place. */
+static int parse_limit(char *t, struct init_args *a)
+{
+    char *f[6];
+    int n = 0;
+    if (strncmp(t, "pty=", 4) == 0) {
+        a->pty_max = t + 4;
+        /* A mount option: digits only, nothing that could add another. */
+        return *a->pty_max && strspn(a->pty_max, "0123456789") == strlen(a->pty_max) ? 0 : -1;
+    }
+    int is_rlimit = strncmp(t, "rlimit=", 7) == 0, is_dev = strncmp(t, "dev=", 4) == 0;
+    if (!is_rlimit && !is_dev)
+        return -1;
+    char *p = strchr(t, '=') + 1;
+    /* The device name is the last field and may itself hold no ':'. */
+    while (n < (is_rlimit ? 3 : 6)) {
+        f[n++] = p;
+        char *c = strchr(p, ':');
+        if (c == NULL)
+            break;
+        *c = 0;
+        p = c + 1;
+    }
+    if (is_rlimit) {
+        if (n != 3 || a->nrlimits == INIT_MAX_RLIMITS)
+            return -1;
+        a->rlimits[a->nrlimits].resource = atoi(f[0]);
+        if (parse_limit_value(f[1], &a->rlimits[a->nrlimits].value.rlim_cur) != 0 ||
+            parse_limit_value(f[2], &a->rlimits[a->nrlimits].value.rlim_max) != 0)
+            return -1;
+        a->nrlimits++;
+        return 0;
+    }
+    if (n != 6 || a->ndevnodes == INIT_MAX_DEVNODES || (strcmp(f[0], "c") != 0 && strcmp(f[0], "b") != 0) || !*f[5] ||
+        f[5][0] == '/')
+        return -1;
+    /* Access without r or w (only q, quota) grants nothing: no node. */
+    if (strpbrk(f[4], "rw") == NULL)
+        return 0;
+    mode_t perm = (mode_t)strtoul(f[3], NULL, 8) & 07777;
+    a->devnodes[a->ndevnodes].type_mode = (f[0][0] == 'b' ? S_IFBLK : S_IFCHR) | perm;
+    a->devnodes[a->ndevnodes].major = (unsigned)strtoul(f[1], NULL, 10);
+    a->devnodes[a->ndevnodes].minor = (unsigned)strtoul(f[2], NULL, 10);
+    a->devnodes[a->ndevnodes].name = f[5];
+    a->ndevnodes++;
+    return 0;
+}
+
 int init_args_parse(char **argv, struct init_args *a)
 {
     int n = 0;
@@ -409,17 +504,18 @@ int init_args_parse(char **argv, struct init_args *a)
         n++;
     if (n != 6 || (strcmp(argv[5], "init") != 0 && strcmp(argv[5], "bare") != 0))
         return -1;
-    char *end;
+    char *end, *save = NULL;
+    memset(a, 0, sizeof(*a));
     a->root = argv[0];
     a->hostname = strcmp(argv[1], "-") == 0 ? "" : argv[1];
     a->capabilities = strtoull(argv[2], &end, 16);
     if (*argv[2] == 0 || *end)
         return -1;
     a->cgroup_namespace = strcmp(argv[3], "1") == 0;
-    a->pty_max = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
+    if (strcmp(argv[4], "-") != 0)
+        for (char *t = strtok_r(argv[4], " ", &save); t; t = strtok_r(NULL, " ", &save))
+            if (parse_limit(t, a) != 0)
+                return -1;
     a->bare = strcmp(argv[5], "bare") == 0;
-    /* A mount option: digits only, nothing that could add another. */
-    if (a->pty_max && (!*a->pty_max || strspn(a->pty_max, "0123456789") != strlen(a->pty_max)))
-        return -1;
     return 0;
 }

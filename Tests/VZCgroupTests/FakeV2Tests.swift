@@ -41,9 +41,23 @@ final class FakeV2Tree {
                 "cgroup.events": "populated 0\nfrozen 0\n", "cgroup.freeze": "0\n",
             ]
             if kill { files["cgroup.kill"] = "" }
+            // The interface files of each controller the parent gave,
+            // as a new cgroup shows them (those the limits write).
+            for c in enabled {
+                for (name, text) in FakeV2Tree.interfaceFiles[c] ?? [:] { files[name] = text }
+            }
             for (name, text) in files { try? writeFile(path + "/" + name, text) }
         }
     }
+
+    static let interfaceFiles: [String: [String: String]] = [
+        "memory": ["memory.max": "max\n", "memory.swap.max": "max\n", "memory.low": "0\n", "memory.min": "0\n",
+                   "memory.high": "max\n", "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n"],
+        "pids": ["pids.max": "max\n", "pids.current": "0\n", "pids.events": "max 0\n"],
+        "cpu": ["cpu.weight": "100\n", "cpu.max": "max 100000\n"],
+        "cpuset": ["cpuset.cpus": "\n", "cpuset.mems": "\n", "cpuset.cpus.effective": "0-3\n"],
+        "io": ["io.max": "", "io.weight": "default 100\n"],
+    ]
 
     func backend(_ rel: String = "vz/101", wanted: [String] = CgroupV2.defaultControllers) -> CgroupV2 {
         CgroupV2(mountPoint: root, relativePath: rel, wantedControllers: wanted, fakeTree: hooks)

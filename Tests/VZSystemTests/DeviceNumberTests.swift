@@ -19,6 +19,7 @@ import VZSystem
     @Test func decodesLargeNumbers() {
         let major: UInt64 = 0x12345, minor: UInt64 = 0x6789a
         let made = ((major & 0x00000fff) << 8) | ((major & 0xfffff000) << 32) | (minor & 0x000000ff) | ((minor & 0xffffff00) << 12)
+        #expect(DeviceNumber.make(0x12345, 0x6789a) == made)
         #expect(DeviceNumber.major(made) == 0x12345)
         #expect(DeviceNumber.minor(made) == 0x6789a)
     }

@@ -69,6 +69,11 @@ int vz_pipe2(int fds[2], int flags);
 /* --- Running containers (runtime.c): namespace, mount and process calls
  * that Swift's Glibc module lacks or cannot call (variadic, macros). --- */
 
+/// setns(2) (a GNU-only declaration).
+int vz_setns(int fd, int nstype);
+/// prlimit(2) (GNU-only declaration): `set` and/or `old` may be NULL.
+#include <sys/resource.h>
+int vz_prlimit(pid_t pid, int resource, const struct rlimit *set, struct rlimit *old);
 /// pidfd_open(2) and pidfd_send_signal(2).
 int vz_pidfd_open(pid_t pid);
 int vz_pidfd_send_signal(int pidfd, int sig);
@@ -117,6 +122,9 @@ struct vz_enter_args {
     int stdin_fd;                   /* >= 0: becomes fd 0 (no tty) */
     int tty;                        /* 1: a PTY in the VPS's devpts; master returned */
     unsigned short rows, cols;      /* its initial size (0: leave) */
+    const int *rlimit_res;          /* setrlimit(rlimit_res[i], &rlimits[i]) in the payload, */
+    const struct rlimit *rlimits;   /* before its capabilities are dropped */
+    int rlimit_count;
 };
 struct vz_enter_result {
     pid_t pid;                      /* the payload, a child of the caller; -1 if none */
@@ -132,6 +140,7 @@ struct vz_enter_result {
 #define VZ_ENTER_CHDIR 6
 #define VZ_ENTER_CAPS 7
 #define VZ_ENTER_EXEC 8
+#define VZ_ENTER_RLIMIT 9
 /// fork-like clone3(CLONE_INTO_CGROUP) into `cgroup_dir` (plain clone when it
 /// is -1 or the kernel lacks the flag: then *joined is 0 and the child must
 /// join through the directory's cgroup.procs). Raw: the child may only make
