@@ -2,11 +2,12 @@ import VZConfig
 import VZInventory
 import VZSystem
 
-/// `vzctl set CTID ... [--save]` for settings that need no running
-/// container: validate every option (the parameter table), then, with
-/// --save, rewrite the changed keys of `CTID.conf` in place, atomically,
-/// under the container lock. Applying settings to a running container comes
-/// with the issues that make containers run.
+/// `vzctl set CTID ... [--save]`: validate every option (the parameter
+/// table), apply the changes to the VPS if it runs (`LiveSettings`: limits,
+/// devices, network), then, with --save, rewrite the changed keys of
+/// `CTID.conf` in place, atomically. All of it under the container lock,
+/// so a concurrent start sees either the old or the new config; a change
+/// the kernel refuses fails before anything is saved.
 public struct SetOperation {
     public let node: Node
     public let console: Console
