@@ -76,8 +76,8 @@ monitor: $(BUILD)/vzmonitor
 	done
 
 # runtime.c is the shim's, shared for vz_clone_into.
-MONITOR_SRC = Sources/vzmonitor/monitor.c Sources/vzmonitor/initstage.c Sources/CVZShim/runtime.c
-$(BUILD)/vzmonitor: $(MONITOR_SRC) Sources/vzmonitor/initstage.h Sources/CVZShim/include/vzshim.h
+MONITOR_SRC = Sources/vzmonitor/monitor.c Sources/vzmonitor/initstage.c Sources/vzmonitor/console.c Sources/CVZShim/runtime.c
+$(BUILD)/vzmonitor: $(MONITOR_SRC) Sources/vzmonitor/initstage.h Sources/vzmonitor/console.h Sources/CVZShim/include/vzshim.h
 	@mkdir -p "$(BUILD)"
 	$(CC) $(MONITOR_CFLAGS) -I Sources/CVZShim/include -o "$@" $(MONITOR_SRC) -lcap
 

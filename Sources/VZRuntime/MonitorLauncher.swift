@@ -30,7 +30,8 @@ struct MonitorLauncher {
 
         var argv = [monitor, String(cloneFlags), String(StartProtocol.consoleLogCap),
                     cgroups.unified == nil ? "0" : "1", String(cgroups.v1Tasks.count),
-                    lockPath, RunState.path(ctid, sysroot: sysroot), "--"]
+                    lockPath, RunState.path(ctid, sysroot: sysroot),
+                    ConsoleOperation.socketPath(ctid, sysroot: sysroot), "--"]
         argv += initArgs.argv
         argv += ["--", vzctl, StartProtocol.reapStage, ctid.description]
         // A clean environment: only what locates the node.

@@ -110,6 +110,8 @@ public struct StartOperation {
             // everything the VPS ever forks is counted, and its cgroup
             // namespace is rooted there.
             let join = try cgroup.openJoinFiles()
+            // The monitor makes its console socket there (root only).
+            try Files.makeDirectories(RunState.directory(node.sysroot), mode: 0o700)
             let m = try MonitorLauncher.spawn(ctid: ctid, cloneFlags: Int32(flags), initArgs: initArgs,
                                               consoleLog: log, cgroups: join,
                                               lockPath: ContainerLock.path(lockDir: node.lockDir(), name: ctid.description),

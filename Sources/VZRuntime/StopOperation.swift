@@ -100,6 +100,9 @@ public struct StopOperation {
         if (try? cgroup.isPopulated()) == true { try cgroup.killAll() }
         try cgroup.remove()
         RunState.remove(ctid, node: node)
+        // The monitor removes its console socket when the init ends; a
+        // killed monitor's stays, and would refuse the next attach.
+        _ = unlink(ConsoleOperation.socketPath(ctid, sysroot: node.sysroot))
         if unmount, let root = effective["VE_ROOT"], !root.isEmpty, isMountPoint(node.host(root)) {
             try MountOperation.unmount(node.host(root))
             console.info("Container is unmounted")

@@ -27,6 +27,7 @@ enum VZCtl {
         CreateCommand.command, DestroyCommand.command, SetCommand.command, StatusCommand.command,
         StartCommand.command, StopCommand.command, RestartCommand.command, MountCommand.mount, MountCommand.umount,
         ExecCommand.exec, ExecCommand.exec2, ExecCommand.exec3, EnterCommand.command, RunscriptCommand.command,
+        ConsoleCommand.command,
     ]
 
     static func main(_ argv: [String]) -> Int32 {

@@ -15,7 +15,7 @@
  * most, and nothing in CPU at rest (it sleeps in poll(2)).
  *
  * Usage (built by vzctl, never typed by an admin):
- *   vzmonitor CLONE_FLAGS LOG_CAP UNIFIED NTASKS LOCK STATE -- INIT_ARGS... -- REAP_ARGV...
+ *   vzmonitor CLONE_FLAGS LOG_CAP UNIFIED NTASKS LOCK STATE CONSOLE -- INIT_ARGS... -- REAP_ARGV...
  * File descriptors on entry (StartProtocol.swift has the whole handshake):
  *   0-2 /dev/null
  *   3   report pipe: we write "<child pid>\n" (or "error <errno>\n"), close
@@ -28,7 +28,9 @@
  * 7, then it writes "0" to each `tasks` before anything else (why not
  * cgroup.procs: ContainerCgroup.openJoinFiles). The child (PID 1 of the new
  * PID namespace) gets the console pty's slave as 0-2 and keeps 4 and 5; it
- * runs the init stage (initstage.c) with INIT_ARGS. When it ends, we take the CT lock (LOCK, as vzctl's
+ * runs the init stage (initstage.c) with INIT_ARGS. The console's output
+ * goes to the log and, through the socket CONSOLE, to an attached
+ * `vzctl console` (console.c). When it ends, we take the CT lock (LOCK, as vzctl's
  * ContainerLock does), and if the state file (STATE) no longer names us, a
  * `vzctl stop` has already cleaned up and we just exit: most ends of a VPS
  * are stops, and this spares each one a vzctl process. Otherwise we exec
@@ -51,6 +53,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "console.h"
 #include "initstage.h"
 #include "vzshim.h"
 
@@ -120,12 +123,13 @@ static void report(const char *s)
 /* Appends console output to the log. The cap: when the log would grow past
  * `cap` bytes it is truncated and starts again, so the file never exceeds
  * the cap plus one read (4 KiB) and the latest output is always there. */
-static void relay(int master, unsigned long long cap)
+static void relay(int master, unsigned long long cap, int *client)
 {
     char buf[4096];
     ssize_t n = read(master, buf, sizeof(buf));
     if (n <= 0)
         return;
+    console_to_client(client, buf, (size_t)n);
     struct stat st;
     if (cap > 0 && fstat(FD_LOG, &st) == 0 && (unsigned long long)st.st_size + (unsigned long long)n > cap)
         if (ftruncate(FD_LOG, 0) != 0) { /* keep appending; nothing better to do */ }
@@ -135,16 +139,16 @@ static void relay(int master, unsigned long long cap)
 
 int main(int argc, char **argv)
 {
-    if (argc < 10 || strcmp(argv[7], "--") != 0)
+    if (argc < 11 || strcmp(argv[8], "--") != 0)
         return 2;
     unsigned long flags = strtoul(argv[1], NULL, 0);
     unsigned long long cap = strtoull(argv[2], NULL, 0);
     int cgroup_fd = strcmp(argv[3], "1") == 0 ? FD_CGROUP : -1;
     int ntasks = atoi(argv[4]);
-    const char *lock_path = argv[5], *state_path = argv[6];
-    char **init_argv = &argv[8];
+    const char *lock_path = argv[5], *state_path = argv[6], *console_path = argv[7];
+    char **init_argv = &argv[9];
     char **reap_argv = NULL;
-    for (int i = 8; i < argc; i++)
+    for (int i = 9; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             argv[i] = NULL;
             reap_argv = &argv[i + 1];
@@ -251,10 +255,12 @@ int main(int argc, char **argv)
      * without end, and sysvinit opens and closes /dev/console per message. */
 
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+    int listener = console_listen(console_path), client = -1;
     int status = 0;
     for (;;) {
-        struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-        if (sfd < 0 || poll(p, 2, -1) < 0) {
+        struct pollfd p[4] = { { .fd = master, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
+                               { .fd = listener, .events = POLLIN }, { .fd = client, .events = POLLIN } };
+        if (sfd < 0 || poll(p, 4, -1) < 0) {
             if (sfd >= 0 && errno == EINTR)
                 continue;
             /* Without signalfd or poll we can no longer relay, but __reap
@@ -265,7 +271,11 @@ int main(int argc, char **argv)
             break;
         }
         if (p[0].revents & POLLIN)
-            relay(master, cap);
+            relay(master, cap, &client);
+        if (p[2].revents & POLLIN)
+            console_accept(listener, &client);
+        if (client >= 0 && p[3].fd == client && p[3].revents)
+            console_from_client(&client, master);
         if (p[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             ssize_t r = read(sfd, &si, sizeof(si));
@@ -280,9 +290,16 @@ int main(int argc, char **argv)
         struct pollfd p = { .fd = master, .events = POLLIN };
         if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
             break;
-        relay(master, cap);
+        relay(master, cap, &client);
     }
 
+    /* The console ends with the init: detach the admin, remove the socket. */
+    if (listener >= 0) {
+        unlink(console_path);
+        close(listener);
+    }
+    if (client >= 0)
+        close(client);
     close(master);
     close(slave);
     close(sfd);

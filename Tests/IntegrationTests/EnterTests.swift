@@ -67,6 +67,34 @@ struct EnterTests {
         return (r.stdout, !before.isEmpty && before == after)
     }
 
+    /// `vzctl console`: attached to the VPS's /dev/console (a shell that
+    /// busybox init respawns there), keys go in, output comes back, `Esc .`
+    /// detaches and leaves the VPS running; the console log has it too.
+    @Test func consoleAttachAndDetach() {
+        TestNode.withRunning { node in
+            node.createBusybox("101")
+            let inittab = node.privatePath("101") + "/etc/inittab"
+            #expect(Spawn.shell("echo '::respawn:-/bin/sh' >> '\(inittab)'").status == 0)
+            #expect(node.vzctl("start", "101").status == 0)
+            let s = EnterTests.session(node, ["console", "101"], [
+                ("", "Attached to CT 101"),
+                ("\r", ""),
+                ("echo con-$((6*7))\r", "con-42"),
+                ("echo $$ $(tty)\r", "/dev/console"),
+                ("\u{1b}.", "Detached from CT 101"),
+            ])
+            #expect(s.screen.contains("con-42") && s.screen.contains("/dev/console"), "\(s.screen.debugDescription)")
+            #expect(s.screen.contains("rc=0"), "\(s.screen.debugDescription)")
+            #expect(s.modeRestored, "terminal mode not restored")
+            #expect(node.status("101") == "CTID 101 exist mounted running")
+            #expect(Spawn.readText(node.path("/var/log/vzctl/101.console")).contains("con-42"))
+            // Not running: 31, as exec2.
+            #expect(node.vzctl("stop", "--fast", "101").status == 0)
+            #expect(node.vzctl("console", "101").status == 31)
+            #expect(node.isClean("101"))
+        }
+    }
+
     @Test func interactiveSession() {
         TestNode.withRunning { node in
             node.createBusybox("101")
