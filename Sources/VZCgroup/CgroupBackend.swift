@@ -26,8 +26,6 @@ public protocol CgroupBackend: Sendable {
     func procs() throws(VZError) -> [pid_t]
     /// Whether any task is in the subtree.
     func isPopulated() throws(VZError) -> Bool
-    /// Waits until no task is left in the subtree; false at the deadline.
-    func waitUnpopulated(until deadline: Deadline) throws(VZError) -> Bool
 
     /// This hierarchy can freeze the subtree (v1 freezer, v2 cgroup.freeze).
     var canFreeze: Bool { get }
@@ -67,11 +65,6 @@ extension CgroupBackend {
 
     public func remove(until deadline: Deadline) throws(VZError) {
         try CgroupFiles.removeTree(path, until: deadline)
-    }
-
-    /// Polls `isPopulated` with growing sleeps (v1 has no event for it).
-    public func waitUnpopulated(until deadline: Deadline) throws(VZError) -> Bool {
-        try deadline.wait { () throws(VZError) -> Bool in try !isPopulated() }
     }
 
     /// `cgroup.procs` of every cgroup in the subtree.

@@ -107,34 +107,6 @@ public struct CgroupV2: CgroupBackend {
         try CgroupFiles.removeTree(path, until: deadline, fakeTree: fakeTree != nil)
     }
 
-    public func waitUnpopulated(until deadline: Deadline) throws(VZError) -> Bool {
-        try waitEvents("populated", "0", until: deadline)
-    }
-
-    /// Waits until `cgroup.events` has `key want`. The kernel notifies a
-    /// change of that file to poll() as POLLPRI, so the wait ends the
-    /// moment it happens instead of at the next step of a sleep ladder
-    /// (which cost a stop up to a millisecond). A fake tree's plain file
-    /// has no such event: it is polled with sleeps.
-    func waitEvents(_ key: String, _ want: String, until deadline: Deadline) throws(VZError) -> Bool {
-        let file = path + "/cgroup.events"
-        guard fakeTree == nil else {
-            return try deadline.wait { () throws(VZError) -> Bool in CgroupFiles.keyed(try CgroupFiles.read(file), key) == want }
-        }
-        let fd = try FileDescriptor.open(file, O_RDONLY)
-        var buf = [UInt8](repeating: 0, count: 256)
-        while true {
-            let n = buf.withUnsafeMutableBytes { pread(fd.raw, $0.baseAddress, $0.count, 0) }
-            guard n >= 0 else { throw VZError(.system, "cannot read", errno: errno, path: file) }
-            if CgroupFiles.keyed(String(decoding: buf[0..<n], as: UTF8.self), key) == want { return true }
-            if deadline.passed { return false }
-            // Capped, so that a notification missed between the read and
-            // the poll costs at most that long.
-            var p = pollfd(fd: fd.raw, events: Int16(POLLPRI), revents: 0)
-            _ = poll(&p, 1, deadline.remainingMillis(cap: 20))
-        }
-    }
-
     // MARK: freezer
 
     public func freeze(until deadline: Deadline) throws(VZError) {
@@ -149,7 +121,11 @@ public struct CgroupV2: CgroupBackend {
     /// which the kernel sets only once every task below has stopped.
     private func setFrozen(_ on: Bool, until deadline: Deadline) throws(VZError) {
         try CgroupFiles.write(path + "/cgroup.freeze", on ? "1" : "0")
-        guard try waitEvents("frozen", on ? "1" : "0", until: deadline) else {
+        let want = on ? "1" : "0"
+        let reached = try deadline.wait { () throws(VZError) -> Bool in
+            CgroupFiles.keyed(try CgroupFiles.read(path + "/cgroup.events"), "frozen") == want
+        }
+        guard reached else {
             throw VZError(.system, "cgroup did not become \(on ? "frozen" : "thawed") in time", path: path + "/cgroup.events")
         }
     }

@@ -167,10 +167,9 @@ public struct ContainerCgroup: Sendable {
     public func killAll(timeout: Duration = .seconds(10)) throws(VZError) {
         let deadline = Deadline(after: timeout)
         if let u = unified, try u.killAllNatively() {
-            // Reaping takes microseconds to milliseconds (woken by the
-            // kernel's event on v2); the loop below picks up whatever is
-            // left, v1 stragglers included.
-            if try u.waitUnpopulated(until: deadline.capped(.milliseconds(500))), try isEmpty() { return }
+            // Reaping takes microseconds to milliseconds; the loop below
+            // picks up whatever is left after a short wait.
+            if try deadline.capped(.milliseconds(500)).wait({ () throws(VZError) -> Bool in try isEmpty() }) { return }
         }
         let me = getpid()
         while true {
