@@ -164,12 +164,26 @@ public struct ContainerCgroup: Sendable {
     /// PIDs are read from every hierarchy, so a process attached to only
     /// some (a start interrupted mid-attach) is found too. Throws
     /// (exit 33) with the PIDs still there when `timeout` passes.
-    public func killAll(timeout: Duration = .seconds(10)) throws(VZError) {
+    ///
+    /// `initExit`: a pidfd of the VPS's init (PID 1 of its namespace), when
+    /// the caller has one. Its exit is the end of every process of that
+    /// namespace (the kernel reaps them all before PID 1 is gone), so after
+    /// `cgroup.kill` the wait is one poll() on it, woken the moment it
+    /// happens. (cgroup.events would do too, but the kernel sends at most
+    /// one notification per file per 10 ms, which a stop right after a
+    /// start runs into.)
+    public func killAll(timeout: Duration = .seconds(10), initExit: FileDescriptor? = nil) throws(VZError) {
         let deadline = Deadline(after: timeout)
         if let u = unified, try u.killAllNatively() {
             // Reaping takes microseconds to milliseconds; the loop below
-            // picks up whatever is left after a short wait.
-            if try deadline.capped(.milliseconds(500)).wait({ () throws(VZError) -> Bool in try isEmpty() }) { return }
+            // picks up whatever is left (processes outside the namespace,
+            // v1 stragglers).
+            let settle = deadline.capped(.milliseconds(500))
+            if let initExit {
+                var p = pollfd(fd: initExit.raw, events: Int16(POLLIN), revents: 0)
+                while poll(&p, 1, settle.remainingMillis(cap: 500)) < 0 && errno == EINTR {}
+            }
+            if try settle.wait({ () throws(VZError) -> Bool in try isEmpty() }) { return }
         }
         let me = getpid()
         while true {

@@ -80,7 +80,7 @@ public struct StopOperation {
             // kills every process of the namespace, and init's exit waits
             // for them all (zap_pid_ns_processes), cgroup or not.
             let cgroupError: VZError?
-            do { try CgroupSupport.cgroup(ctid, node: node).killAll(); cgroupError = nil } catch { cgroupError = error }
+            do { try CgroupSupport.cgroup(ctid, node: node).killAll(initExit: pidfd); cgroupError = nil } catch { cgroupError = error }
             _ = vz_pidfd_send_signal(pidfd.raw, SIGKILL)
             if let cgroupError { console.error("Warning: \(cgroupError.description)") }
             guard ProcessIdentity.waitExit(pidfd, seconds: 30) else {
