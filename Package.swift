@@ -38,7 +38,12 @@ let package = Package(
         .target(name: "VZInventory", dependencies: ["VZListing", "VZCgroup", "VZSystem", "VZConfig"]),
         // Operations: create, destroy, set, status, start/stop (the init stage
         // drops capabilities with libcap; the monitor is C, built by the Makefile).
-        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZSystem", "VZConfig", "CVZShim", "CLibcap"]),
+        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZNetwork", "VZSystem", "VZConfig", "CVZShim", "CLibcap"]),
+
+        // Networking: a small rtnetlink/nfnetlink client (links, addresses,
+        // routes, proxy neighbours, the nftables source filter) and the
+        // switch into a VPS's network namespace. No `ip` processes.
+        .target(name: "VZNetwork", dependencies: ["VZSystem", "VZConfig", "CVZShim"]),
 
         // Cgroups v1, hybrid and v2: layout detection, one VPS's cgroup on
         // every hierarchy, freeze/kill, device allowlist (v1 file / v2 BPF).
@@ -53,6 +58,7 @@ let package = Package(
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
         .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),
+        .testTarget(name: "VZNetworkTests", dependencies: ["VZNetwork", "VZConfig"]),
         // Fixtures/*.c are compiled by the tests themselves (gcc -static) and
         // copied into VPS trees; SwiftPM must not build them.
         .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"], exclude: ["Fixtures"]),

@@ -24,6 +24,7 @@ int vz_pivot_root(const char *new_root, const char *put_old)
 }
 
 int vz_unshare(int flags) { return unshare(flags); }
+int vz_setns(int fd, int nstype) { return setns(fd, nstype); }
 
 int vz_close_range(unsigned int first, unsigned int last)
 {

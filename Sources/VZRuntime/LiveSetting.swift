@@ -30,5 +30,5 @@ public protocol LiveSetting: Sendable {
 
 /// Every live setter, in the order they run.
 enum LiveSettings {
-    static let all: [any LiveSetting] = []
+    static let all: [any LiveSetting] = [NetworkLiveSetting(), GuestLiveSetting()]
 }

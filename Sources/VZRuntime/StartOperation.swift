@@ -126,6 +126,11 @@ public struct StartOperation {
             undo.append { RunState.remove(ctid, node: node) }
             CrashPoint.reached("start.state")
 
+            // The VPS's init starts with its network up and its hostname
+            // and resolver files written (NetworkLifecycle).
+            undo.append(try NetworkLifecycle.start(ctid, effective: effective, initProcess: initID, hostRoot: paths.hostRoot,
+                                                   node: node, console: console))
+
             var go = StartProtocol.go
             _ = try sys("Unable to release the init stage", code: .resource) { write(m.go.raw, &go, 1) }
             CrashPoint.reached("start.go")

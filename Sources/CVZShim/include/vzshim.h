@@ -73,6 +73,7 @@ int vz_pipe2(int fds[2], int flags);
 int vz_pivot_root(const char *new_root, const char *put_old);
 /// unshare(2) and setns(2) (GNU-only declarations).
 int vz_unshare(int flags);
+int vz_setns(int fd, int nstype);
 /// close_range(2) with flags 0.
 int vz_close_range(unsigned int first, unsigned int last);
 /// pidfd_open(2) and pidfd_send_signal(2).
