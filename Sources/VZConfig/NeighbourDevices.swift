@@ -30,7 +30,11 @@ public enum NeighbourDevices: Equatable, Sendable {
             }
             var names: [String] = []
             for t in ValueSyntax.tokens(String(v.dropFirst(5)), separators: " \t,") {
-                names.append(try ValueSyntax.interfaceName(t, what: "NEIGHBOUR_DEVS interface"))
+                do {
+                    names.append(try ValueSyntax.interfaceName(t, what: "NEIGHBOUR_DEVS interface"))
+                } catch {
+                    throw error.with(code: .invalidConfig)
+                }
             }
             self = .list(names)
         }

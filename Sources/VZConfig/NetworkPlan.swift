@@ -87,6 +87,10 @@ public struct NetworkPlan: Equatable, Sendable {
             if n.ifname == "lo" || h == "lo" {
                 throw VZError(.invalidValue, "Network interface name lo is reserved")
             }
+            // venet<N> is the host end of a routed pair, of this VPS or another.
+            if h.hasPrefix("venet"), h.count > 5, h.dropFirst(5).allSatisfy(\.isNumber) {
+                throw VZError(.invalidValue, "Host interface name \(h) is reserved for routed addresses (IP_ADDRESS)")
+            }
         }
         var seen = Set<IPAddress>()
         for a in addresses where !seen.insert(a).inserted {
