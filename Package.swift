@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
         .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),
-        .testTarget(name: "VZNetworkTests", dependencies: ["VZNetwork", "VZConfig"]),
+        .testTarget(name: "VZNetworkTests", dependencies: ["VZNetwork", "VZSystem", "VZConfig"]),
         // Fixtures/*.c are compiled by the tests themselves (gcc -static) and
         // copied into VPS trees; SwiftPM must not build them.
         .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"], exclude: ["Fixtures"]),
