@@ -58,7 +58,7 @@ enum Net {
     static func proxies(_ dev: String) -> String { sh("ip neigh show proxy dev \(dev); ip -6 neigh show proxy dev \(dev)").stdout }
 
     /// Runs a python3 script (host side), its stdout trimmed.
-    static func python(_ script: String, env extra: [String: String] = [:]) -> ProcessResult {
+    static func python(_ script: String, env extra: [String: String] = [:], netnsOf pid: pid_t? = nil) -> ProcessResult {
         let path = "/tmp/vzt-py-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).py"
         _ = script.withCString { s in
             let f = fopen(path, "w")
@@ -66,7 +66,8 @@ enum Net {
             fclose(f)
         }
         defer { unlink(path) }
-        return Spawn.run(["/usr/bin/python3", path], env: env.merging(extra) { $1 })
+        let argv = (pid.map { ["/usr/bin/nsenter", "--net=/proc/\($0)/ns/net"] } ?? []) + ["/usr/bin/python3", path]
+        return Spawn.run(argv, env: env.merging(extra) { $1 })
     }
 
     /// Whether a TCP socket listens on `port` in the network namespace of
