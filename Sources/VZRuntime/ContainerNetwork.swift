@@ -55,21 +55,37 @@ struct ContainerNetwork {
     /// every host-side object the record names; without a record, the ones
     /// `fallback` (the config's plan) would have made. Never throws: what
     /// cannot be removed is reported, the rest still goes.
-    func tearDown(fallback: NetworkPlan?) {
+    ///
+    /// Returns the nfnetlink socket that deleted the filter table, if any:
+    /// closing it waits for the RCU grace period that frees the table
+    /// (nf_tables flushes its destroy work on release, ~10-20 ms on a busy
+    /// VM), so a caller with more work to do holds it until that is done.
+    @discardableResult
+    func tearDown(fallback: NetworkPlan?) -> NetlinkSocket? {
         var record = NetworkRecord.load(ctid, node: node)
         if record == nil, let fallback, !fallback.isEmpty {
             var r = NetworkRecord(plan: fallback, proxies: [])
             r.filter = fallback.filterTable
             if let host = try? RouteNetlink(), let all = try? host.proxies(), let links = try? host.links() {
-                let mine = Set(fallback.routedAddresses.map(\.address))
+                // Not an address another running VPS has taken over since.
+                let taken = NetworkRecord.addressesInUse(except: ctid, node: node)
+                let mine = Set(fallback.routedAddresses.map(\.address).filter { taken[$0] == nil })
                 for p in all where mine.contains(p.address) {
                     if let l = links.first(where: { $0.index == p.index }) { r.proxies.append(.init(device: l.name, address: p.address)) }
                 }
             }
             record = r
         }
-        guard let record else { return }
+        guard let record else { return nil }
+        var nft: NetlinkSocket?
         do {
+            // The filter first: its table is freed while the rest goes.
+            if let table = record.filter {
+                nft = try NetlinkSocket(protocol: NetlinkSocket.netfilter)
+                if case .failure(let f) = SourceFilterTable.delete(table, socket: nft!) {
+                    warn(f.error(.vethError, "Unable to delete the nftables table \(table)"))
+                }
+            }
             let host = try RouteNetlink()
             for name in record.links {
                 // Only a veth is ours to delete, whatever the name says.
@@ -82,16 +98,11 @@ struct ContainerNetwork {
                     warn(f.error(.vethError, "Unable to delete the proxy entry for \(p.address) on \(p.device)"))
                 }
             }
-            if let table = record.filter {
-                let nft = try NetlinkSocket(protocol: NetlinkSocket.netfilter)
-                if case .failure(let f) = SourceFilterTable.delete(table, socket: nft) {
-                    warn(f.error(.vethError, "Unable to delete the nftables table \(table)"))
-                }
-            }
             NetworkRecord.remove(ctid, node: node)
         } catch {
             warn(error)
         }
+        return nft
     }
 
     private func warn(_ e: VZError) { console.error("Warning: \(e.description)") }
@@ -106,8 +117,9 @@ struct ContainerNetwork {
     }
 
     private func apply(from old: NetworkPlan, record: NetworkRecord, to new: NetworkPlan, pidfd: FileDescriptor) throws(VZError) {
-        if old.isEmpty && new.isEmpty && record.links.isEmpty {
-            try NetworkRecord().save(ctid, node: node)
+        // No network, none before: nothing to record (no record reads as empty).
+        if old.isEmpty && new.isEmpty && record.links.isEmpty && record.proxies.isEmpty && record.filter == nil {
+            NetworkRecord.remove(ctid, node: node)
             return
         }
         let namespace = try NetNamespace.of(pidfd: pidfd)

@@ -13,7 +13,7 @@ enum NetworkLifecycle {
                       node: Node, console: Console) throws(VZError) -> () -> Void {
         let plan = try NetworkPlan(effective)
         let network = ContainerNetwork(ctid: ctid, node: node, console: console)
-        let undo = { network.tearDown(fallback: plan) }
+        let undo = { _ = network.tearDown(fallback: plan) }
         let began = nanoseconds()
         do {
             try network.setUp(plan, initProcess: initProcess)
@@ -36,9 +36,14 @@ enum NetworkLifecycle {
     }
 
     /// After the init has ended: nothing of the VPS stays in the host's
-    /// network configuration.
-    static func stop(_ ctid: ContainerID, effective: EffectiveConfig, node: Node, console: Console) {
-        ContainerNetwork(ctid: ctid, node: node, console: console).tearDown(fallback: try? NetworkPlan(effective))
+    /// network configuration. `ran`: the VPS was running until now, so
+    /// without a record (a crash before it was written) the objects its
+    /// config names are looked for too; otherwise only a record counts.
+    /// Returns what to keep until the caller's own cleanup is done (see
+    /// ContainerNetwork.tearDown): dropping it may wait a few ms.
+    @discardableResult
+    static func stop(_ ctid: ContainerID, effective: EffectiveConfig, node: Node, console: Console, ran: Bool = true) -> AnyObject? {
+        ContainerNetwork(ctid: ctid, node: node, console: console).tearDown(fallback: ran ? try? NetworkPlan(effective) : nil)
     }
 }
 
