@@ -144,9 +144,11 @@ struct ContainerNetwork {
         if old.sourceFilters != new.sourceFilters && !old.sourceFilters.isEmpty {
             try replaceFilters(new, existingOnly: true, s)
         }
+        // The VPS's side complete before the host routes anything to it.
         try applyRouted(from: old, to: new, s)
         try applyBridged(from: old, to: new, s)
         try applyDefaultRoutes(from: old, to: new, s)
+        try applyRoutedHostRoutes(from: old, to: new, s)
         for p in record.proxies where !proxies.contains(p) {
             if let l = try s.host.link(named: p.device), case .failure(let f) = s.host.deleteProxy(p.address, index: l.index) {
                 throw f.error(.vethError, "Unable to delete the proxy entry for \(p.address) on \(p.device)")
@@ -234,25 +236,36 @@ struct ContainerNetwork {
         if new.routedAddresses.contains(where: { $0.address.family == .v6 }) {
             try s.host.addAddress(IPAddress.Masked("fe80::1/64")!, index: hostLink.index, what: "Unable to add fe80::1 to \(hostName)")
         }
-        let source = try routeSource()
         for a in new.routedAddresses {
-            if let before = oldByAddress[a.address] {
-                // Same address, new prefix: only the inside changes.
-                if before.prefixLength != a.prefixLength {
-                    _ = s.inside.deleteAddress(before, index: inLink.index)
-                    try s.inside.addAddress(a, index: inLink.index, what: "Unable to add IP \(a)")
-                }
-                continue
-            }
+            if let before = oldByAddress[a.address], before.prefixLength == a.prefixLength { continue }
+            if let before = oldByAddress[a.address] { _ = s.inside.deleteAddress(before, index: inLink.index) }
+            try s.inside.addAddress(a, index: inLink.index, what: "Unable to add IP \(a)")
+        }
+    }
+
+    /// The host routes to routed addresses new in `new`, once the VPS has
+    /// them and its default routes: as soon as the host routes an address
+    /// the VPS answers for it. A route that exists already (another VPS,
+    /// an admin's) is 4.x's 78, with the address taken back from the VPS.
+    private func applyRoutedHostRoutes(from old: NetworkPlan, to new: NetworkPlan, _ s: Sockets) throws(VZError) {
+        let before = Set(old.routedAddresses.map(\.address))
+        let added = new.routedAddresses.filter { !before.contains($0.address) }
+        guard !added.isEmpty else { return }
+        guard let hostLink = try s.host.link(named: new.routedHostIfname), let inLink = try s.inside.link(named: NetworkPlan.venetName) else {
+            throw VZError(.vethError, "The routed interface pair \(new.routedHostIfname) / \(NetworkPlan.venetName) is missing; restart the container")
+        }
+        let source = try routeSource()
+        for a in added {
             switch s.host.addRoute(host(a), family: a.address.family, index: hostLink.index,
                                    source: a.address.family == .v4 ? source : nil, exclusive: true) {
-            case .success: break
-            case .failure(let f) where f.errno == EEXIST:
-                throw VZError(.ipInUse, "Unable to add IP \(a.address): address already in use (the host routes it elsewhere)", errno: EADDRINUSE)
+            case .success: continue
             case .failure(let f):
+                _ = s.inside.deleteAddress(a, index: inLink.index)
+                if f.errno == EEXIST {
+                    throw VZError(.ipInUse, "Unable to add IP \(a.address): address already in use (the host routes it elsewhere)", errno: EADDRINUSE)
+                }
                 throw f.error(.cannotAddIP, "Unable to add the route to \(a.address)")
             }
-            try s.inside.addAddress(a, index: inLink.index, what: "Unable to add IP \(a)")
         }
     }
 
