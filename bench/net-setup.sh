@@ -23,7 +23,8 @@
 #                           outside the timing); vzctl's extra work (lookups,
 #                           the address-in-use check, the record, the files)
 #                           is not in the peer
-# Each VPS is stopped after each start, untimed. Rounds rotate the order;
+# Each VPS is stopped after each start (`stop --fast`, timed separately:
+# what removing the network costs). Rounds rotate the order;
 # one warm-up round is not recorded. Prints medians and the median over
 # rounds of vzctl's network time ÷ the ip steps of the same round.
 # Raw rows: bench/results/net-setup-<time>.tsv (round, tool, seconds).
@@ -90,19 +91,22 @@ vzc --quiet set 9103 --ifname eth0 --ipadd 203.0.113.93/24 --gw 203.0.113.1 --ma
 
 # One vzctl start + stop; appends start µs (and network µs) to the sums.
 vz_once() { # CTID
-	local t0 t1 line
+	local t0 t1 t2 t3 line
 	t0=${EPOCHREALTIME/./}
 	vzc --verbose start "$1" </dev/null >"$W/start.out" 2>&1 || { echo "vzctl start $1 failed: $(tail -2 "$W/start.out")" >&2; return 1; }
 	t1=${EPOCHREALTIME/./}
 	[ -n "$vz_cg" ] || vz_cg=$(vz_node_cgroup "$(vz_init_pid "$node" "$1")") || true
 	line=$(awk '/Network configured in/ { printf "%d", $(NF-1) * 1000 }' "$W/start.out")
+	t2=${EPOCHREALTIME/./}
 	vzc --quiet stop --fast "$1" </dev/null >/dev/null 2>"$W/stop.err" || { echo "vzctl stop $1 failed: $(cat "$W/stop.err")" >&2; return 1; }
+	t3=${EPOCHREALTIME/./}
 	start_us=$((start_us + t1 - t0))
+	stop_us=$((stop_us + t3 - t2))
 	[ -z "$line" ] || net_us=$((net_us + line))
 }
-vz_run() { # CTID: sets start_us, net_us (sums over LOOP)
+vz_run() { # CTID: sets start_us, net_us, stop_us (sums over LOOP)
 	local i
-	start_us=0 net_us=0
+	start_us=0 net_us=0 stop_us=0
 	for ((i = 0; i < loops; i++)); do vz_once "$1"; done
 }
 
@@ -199,9 +203,9 @@ for r in $(seq 0 "$rounds"); do
 	rotate order "$r"
 	for tool in "${order[@]}"; do
 		case $tool in
-		vz-none) vz_run 9101; row vz-start-none "$start_us" ;;
-		vz-routed) vz_run 9102; row vz-start-routed "$start_us"; row vz-net-routed "$net_us" ;;
-		vz-bridged) vz_run 9103; row vz-start-bridged "$start_us"; row vz-net-bridged "$net_us" ;;
+		vz-none) vz_run 9101; row vz-start-none "$start_us"; row vz-stop-none "$stop_us" ;;
+		vz-routed) vz_run 9102; row vz-start-routed "$start_us"; row vz-net-routed "$net_us"; row vz-stop-routed "$stop_us" ;;
+		vz-bridged) vz_run 9103; row vz-start-bridged "$start_us"; row vz-net-bridged "$net_us"; row vz-stop-bridged "$stop_us" ;;
 		ip-routed) ip_run ip_routed; row ip-routed "$ip_us" ;;
 		ip-bridged) ip_run ip_bridged; row ip-bridged "$ip_us" ;;
 		esac
@@ -213,11 +217,13 @@ ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
 echo
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-42s %s\n' "vzctl start, no network (9101)" "$(ms "$(tool_median "$out" vz-start-none)")"
+printf '%-42s %s\n' "vzctl stop --fast, no network" "$(ms "$(tool_median "$out" vz-stop-none)")"
 for kind in routed bridged; do
 	printf '%-42s %s\n' "vzctl start, $kind" "$(ms "$(tool_median "$out" vz-start-$kind)")"
 	printf '%-42s %s\n' "  of which network setup (--verbose line)" "$(ms "$(tool_median "$out" vz-net-$kind)")"
 	printf '%-42s %s\n' "  the same steps with ip/nft/sysctl" "$(ms "$(tool_median "$out" ip-$kind)")"
 	printf '%-42s %s\n' "  ratio vzctl network / ip steps" "$(pair_ratio "$out" vz-net-$kind ip-$kind)"
 	printf '%-42s %s\n' "  ratio start $kind / start no network" "$(pair_ratio "$out" vz-start-$kind vz-start-none)"
+	printf '%-42s %s\n' "  vzctl stop --fast, $kind" "$(ms "$(tool_median "$out" vz-stop-$kind)")"
 done
 echo "raw rows: $out"
