@@ -62,6 +62,28 @@ import Testing
         }
     }
 
+    /// Reboot from inside: `__reap` takes the network down with the old
+    /// init and brings it up for the new one; power-off leaves nothing.
+    @Test func rebootInsideRebuildsTheNetworkAndPowerOffRemovesIt() throws {
+        try TestNode.withRunning { node in
+            try node.createNetworked("7224", ["--ipadd", "198.51.100.224", "--ipadd", "2001:db8::224"])
+            try #require(node.vzctl("start", "7224").status == 0)
+            let first = try #require(node.initPid("7224"))
+            let firstIndex = hostIndex("venet7224")
+            _ = node.inside("7224", "reboot")
+            #expect(node.eventually(15) { (node.initPid("7224") ?? first) != first && node.status("7224").hasSuffix(" running") })
+            #expect(Net.routeDevice("198.51.100.224") == "venet7224" && Net.routeDevice("2001:db8::224") == "venet7224")
+            #expect(hostIndex("venet7224") != firstIndex, "a new pair for the new init")
+            #expect(node.vzctl("exec", "7224", "ip -o addr show dev venet0").stdout.contains("198.51.100.224/32"))
+            #expect(Net.nftTables().contains("vzctl-7224"))
+            _ = node.inside("7224", "poweroff")
+            #expect(node.eventually(15) { node.isClean("7224") })
+            #expect(!Net.linkExists("venet7224") && !Net.nftTables().contains("vzctl-7224"))
+            #expect(Net.routeDevice("198.51.100.224") != "venet7224")
+            #expect(!node.exists("/var/lib/vzctl/net/7224"))
+        }
+    }
+
     /// `inherit` copies the host's resolver (VZ_SYSROOT/etc/resolv.conf on
     /// a scratch node), as vz.conf's default NAMESERVER does.
     @Test func inheritCopiesTheHostsNameservers() throws {
