@@ -159,6 +159,12 @@ struct ContainerNetwork {
             if case .failure(let f) = s.host.addProxy(p.address, index: l.index) {
                 throw f.error(.cannotAddIP, "Unable to add the proxy entry for \(p.address) on \(p.device)")
             }
+            // As 4.x's arpsend -U / ndsend: a failure is only a warning.
+            do {
+                try NeighbourAnnouncement.announce(p.address, ifindex: l.index, mac: l.mac ?? [])
+            } catch {
+                warn(error)
+            }
         }
         if old.sourceFilters != new.sourceFilters || old.isEmpty {
             try replaceFilters(new, existingOnly: false, s)

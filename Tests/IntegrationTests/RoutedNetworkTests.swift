@@ -159,7 +159,25 @@ import Testing
             try Net.withHostLink("vzt7206", addresses: ["203.0.113.206/32", "2001:db8:ffff::206/128"]) { dev in
                 node.setGlobal("NEIGHBOUR_DEVS", "list:\(dev)")
                 try node.createNetworked("7206", ["--ipadd", "198.51.100.206", "--ipadd", "2001:db8::206"])
-                try #require(node.vzctl("start", "7206").status == 0)
+                // The announcements, as the link's other end receives them.
+                let heard = Net.python("""
+                    import os, socket, struct, subprocess, time
+                    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+                    s.bind(("vzt7206p", 0)); s.settimeout(20)
+                    r = subprocess.run([os.environ["VZCTL"], "start", "7206"], capture_output=True)
+                    assert r.returncode == 0, r
+                    seen = set()
+                    while len(seen) < 2:
+                        pkt = s.recv(2000)
+                        proto = struct.unpack("!H", pkt[12:14])[0]
+                        if proto == 0x0806 and pkt[20:22] == b"\\x00\\x01" and pkt[28:32] == pkt[38:42] == socket.inet_aton("198.51.100.206"):
+                            seen.add("arp " + ":".join("%02x" % b for b in pkt[22:28]))
+                        if proto == 0x86dd and pkt[20] == 58 and pkt[54] == 136 and pkt[62:78] == socket.inet_pton(socket.AF_INET6, "2001:db8::206"):
+                            seen.add("na hop=%d" % pkt[21])
+                    print("\\n".join(sorted(seen)))
+                    """, env: node.env.merging(["VZCTL": Spawn.vzctl]) { $1 })
+                let mac = Spawn.readText("/sys/class/net/\(dev)/address").trimmingNewline
+                #expect(heard.stdout == "arp \(mac)\nna hop=255\n", "\(heard.output)")
                 let on = Net.proxies(dev)
                 #expect(on.contains("198.51.100.206") && on.contains("2001:db8::206"), "\(on)")
                 #expect(node.vzctl("set", "7206", "--ipdel", "2001:db8::206").status == 0)

@@ -17,7 +17,9 @@ enum Net {
     /// list entry). Removed when `body` returns or throws.
     static func withHostLink<T>(_ name: String, addresses: [String] = [], _ body: (String) throws -> T) throws -> T {
         let dev = name + "h"
-        var script = "ip link add \(dev) type veth peer name \(name)p && ip link set \(dev) up && ip link set \(name)p up"
+        // No DAD on the test's own link: its link-local is usable at once.
+        var script = "ip link add \(dev) type veth peer name \(name)p && echo 0 > /proc/sys/net/ipv6/conf/\(dev)/accept_dad"
+            + " && ip link set \(dev) up && ip link set \(name)p up"
         for a in addresses { script += " && ip addr add \(a) dev \(dev)" + (a.contains(":") ? " nodad" : "") }
         let r = sh(script)
         defer { _ = sh("ip link del \(dev) 2>/dev/null") }
