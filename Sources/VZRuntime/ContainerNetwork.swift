@@ -141,8 +141,9 @@ struct ContainerNetwork {
         try intent.save(ctid, node: node)
 
         // A source the VPS loses stops being accepted before anything else.
-        if old.sourceFilters != new.sourceFilters && !old.sourceFilters.isEmpty {
-            try replaceFilters(new, existingOnly: true, s)
+        var filtersDone = old.sourceFilters == new.sourceFilters
+        if !filtersDone && !old.sourceFilters.isEmpty {
+            filtersDone = try replaceFilters(new, existingOnly: true, s)
         }
         // The VPS's side complete before the host routes anything to it.
         try applyRouted(from: old, to: new, s)
@@ -166,9 +167,7 @@ struct ContainerNetwork {
                 warn(error)
             }
         }
-        if old.sourceFilters != new.sourceFilters || old.isEmpty {
-            try replaceFilters(new, existingOnly: false, s)
-        }
+        if !filtersDone { _ = try replaceFilters(new, existingOnly: false, s) }
         try NetworkRecord(plan: new, proxies: proxies).save(ctid, node: node)
     }
 
@@ -187,7 +186,11 @@ struct ContainerNetwork {
         }
     }
 
-    private func replaceFilters(_ plan: NetworkPlan, existingOnly: Bool, _ s: Sockets) throws(VZError) {
+    /// Returns whether every filter of the plan is now in place (with
+    /// `existingOnly`, those on interfaces not made yet are left out).
+    /// No filter before and none after is never "replaced": that would
+    /// delete a table, which costs a grace period (SourceFilterTable).
+    private func replaceFilters(_ plan: NetworkPlan, existingOnly: Bool, _ s: Sockets) throws(VZError) -> Bool {
         var filters = plan.sourceFilters
         if existingOnly {
             var present: [NetworkPlan.SourceFilter] = []
@@ -197,6 +200,7 @@ struct ContainerNetwork {
         if case .failure(let f) = SourceFilterTable.replace(plan.filterTable, filters: filters, socket: s.nft) {
             throw f.error(.vethError, "Unable to set up the source address filter (nftables table \(plan.filterTable))")
         }
+        return filters.count == plan.sourceFilters.count
     }
 
     // MARK: - Routed addresses (venet0)
