@@ -50,7 +50,12 @@ let package = Package(
         .target(name: "VZInventory", dependencies: ["VZListing", "VZBeancounters", "VZCgroup", "VZSystem", "VZConfig"]),
         // Operations: create, destroy, set, status, start/stop (the monitor and
         // the init stage are C, Sources/vzmonitor, built by the Makefile).
-        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZSystem", "VZConfig", "CVZShim"]),
+        .target(name: "VZRuntime", dependencies: ["VZStorage", "VZInventory", "VZCgroup", "VZNetwork", "VZSystem", "VZConfig", "CVZShim"]),
+
+        // Networking: a small rtnetlink/nfnetlink client (links, addresses,
+        // routes, proxy neighbours, the nftables source filter) and the
+        // switch into a VPS's network namespace. No `ip` processes.
+        .target(name: "VZNetwork", dependencies: ["VZSystem", "VZConfig", "CVZShim"]),
 
         // Cgroups v1, hybrid and v2: layout detection, one VPS's cgroup on
         // every hierarchy, freeze/kill, device allowlist (v1 file / v2 BPF).
@@ -67,6 +72,7 @@ let package = Package(
         .testTarget(name: "VZSystemTests", dependencies: ["VZSystem"]),
         .testTarget(name: "VZStorageTests", dependencies: ["VZStorage", "CArchive"]),
         .testTarget(name: "VZCgroupTests", dependencies: ["VZCgroup"]),
+        .testTarget(name: "VZNetworkTests", dependencies: ["VZNetwork", "VZSystem", "VZConfig"]),
         // Fixtures/*.c are compiled by the tests themselves (gcc -static) and
         // copied into VPS trees; SwiftPM must not build them.
         .testTarget(name: "IntegrationTests", dependencies: ["VZConfig"], exclude: ["Fixtures"]),

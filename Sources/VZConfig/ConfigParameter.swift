@@ -40,7 +40,7 @@ public struct ConfigParameter: Sendable {
         case netdevAdd, netdevDel
     }
 
-    enum NetifField: Sendable, Hashable { case ifname, mac, hostIfname, hostMAC, bridge, macFilter }
+    enum NetifField: Sendable, Hashable { case ifname, mac, hostIfname, hostMAC, bridge, macFilter, gateway, gateway6 }
 
     /// Canonical long option, without dashes (`ipadd`).
     public let name: String

@@ -1,6 +1,13 @@
 /// One bridged veth of `NETIF` (compat §7):
 /// `ifname=eth0,bridge=br0,mac=00:18:51:..,host_ifname=veth101.0,host_mac=..,mac_filter=on`,
 /// entries separated by `;`.
+///
+/// Beyond 4.x, an entry may carry the addresses and gateways vzctl
+/// configures inside the VPS (`--ifname eth0 --ipadd ... --gw ...`):
+/// `ip=198.51.100.5/24 2001:db8::5/64` (blank-separated, both families),
+/// `gw=198.51.100.1`, `gw6=2001:db8::1`. 4.x's `parse_netif_str` skips
+/// keys it does not know, so such a NETIF stays readable by 4.x; `gw`/`gw6`
+/// are the names VZ7 gave the same fields.
 public struct NetworkInterface: Sendable, Hashable {
     /// Name inside the VPS.
     public var ifname: String
@@ -10,15 +17,24 @@ public struct NetworkInterface: Sendable, Hashable {
     public var hostIfname: String?
     public var hostMAC: MACAddress?
     public var macFilter: Bool?
+    /// Addresses vzctl puts on the interface inside the VPS (with prefix).
+    public var addresses: [IPAddress.Masked]
+    /// Default gateways inside the VPS through this interface.
+    public var gateway: IPAddress?
+    public var gateway6: IPAddress?
 
     public init(ifname: String, bridge: String? = nil, mac: MACAddress? = nil, hostIfname: String? = nil,
-                hostMAC: MACAddress? = nil, macFilter: Bool? = nil) {
+                hostMAC: MACAddress? = nil, macFilter: Bool? = nil, addresses: [IPAddress.Masked] = [],
+                gateway: IPAddress? = nil, gateway6: IPAddress? = nil) {
         self.ifname = ifname
         self.bridge = bridge
         self.mac = mac
         self.hostIfname = hostIfname
         self.hostMAC = hostMAC
         self.macFilter = macFilter
+        self.addresses = addresses
+        self.gateway = gateway
+        self.gateway6 = gateway6
     }
 
     // MARK: - Defaults
@@ -26,6 +42,12 @@ public struct NetworkInterface: Sendable, Hashable {
     /// `veth<CTID>.<N>`, N being the digits after the leading non-digits of
     /// `ifname` (vzctl `generate_veth_name`: `eth1` → `veth101.1`; no
     /// digits, or a name starting with one, gives 0).
+    ///
+    /// Interface names have at most 15 bytes, which `veth<CTID>.<N>` passes
+    /// from 10-digit CTIDs on (4.x then truncated it, so CTs 1000000000 and
+    /// 1000000001 collided). Such CTIDs get `vz<CTID in hex>.<N>` instead
+    /// (`vz7ffffffc.0`): still stable and unique, and never equal to a
+    /// decimal `veth` name.
     public static func defaultHostIfname(ifname: String, ctid: ContainerID) throws(VZError) -> String {
         let u = Array(ifname.utf8)
         var i = 0
@@ -38,7 +60,8 @@ public struct NetworkInterface: Sendable, Hashable {
                 j += 1
             }
         }
-        let name = "veth\(ctid).\(n)"
+        var name = "veth\(ctid).\(n)"
+        if name.utf8.count > 15 { name = "vz\(String(ctid.value, radix: 16)).\(n)" }
         guard name.utf8.count <= 15 else {
             throw VZError(.invalidValue, "Default host interface name \(name) for \(ifname) is longer than 15 characters; give host_ifname explicitly")
         }
@@ -69,6 +92,7 @@ public struct NetworkInterface: Sendable, Hashable {
     /// for repeated keys the first wins.
     public init(netifEntry: Substring) throws(VZError) {
         var ifname: String?, bridge: String?, mac: MACAddress?, hostIfname: String?, hostMAC: MACAddress?, filter: Bool?
+        var addresses: [IPAddress.Masked]?, gateway: IPAddress?, gateway6: IPAddress?
         for field in netifEntry.split(separator: ",", omittingEmptySubsequences: true) {
             guard let eq = field.firstIndex(of: "=") else { continue }
             let k = field[..<eq]
@@ -80,13 +104,17 @@ public struct NetworkInterface: Sendable, Hashable {
             case "mac": if mac == nil { mac = try NetworkInterface.mac(v) }
             case "host_mac": if hostMAC == nil { hostMAC = try NetworkInterface.mac(v) }
             case "mac_filter": if filter == nil && !v.isEmpty { filter = try ValueSyntax.onOff(v, option: "mac_filter") }
+            case "ip": if addresses == nil { addresses = try NetworkInterface.addressList(v) }
+            case "gw": if gateway == nil && !v.isEmpty { gateway = try NetworkInterface.gateway(v, family: .v4) }
+            case "gw6": if gateway6 == nil && !v.isEmpty { gateway6 = try NetworkInterface.gateway(v, family: .v6) }
             default: continue
             }
         }
         guard let ifname else {
             throw VZError(.invalidValue, "Invalid NETIF entry \(String(netifEntry).debugDescription): ifname is missing")
         }
-        self.init(ifname: ifname, bridge: bridge, mac: mac, hostIfname: hostIfname, hostMAC: hostMAC, macFilter: filter)
+        self.init(ifname: ifname, bridge: bridge, mac: mac, hostIfname: hostIfname, hostMAC: hostMAC, macFilter: filter,
+                  addresses: addresses ?? [], gateway: gateway, gateway6: gateway6)
     }
 
     public var netifEntry: String {
@@ -96,6 +124,9 @@ public struct NetworkInterface: Sendable, Hashable {
         if let hostIfname { s += ",host_ifname=" + hostIfname }
         if let hostMAC { s += ",host_mac=" + hostMAC.description }
         if let macFilter { s += ",mac_filter=" + (macFilter ? "on" : "off") }
+        if !addresses.isEmpty { s += ",ip=" + addresses.map(\.description).joined(separator: " ") }
+        if let gateway { s += ",gw=" + gateway.description }
+        if let gateway6 { s += ",gw6=" + gateway6.description }
         return s
     }
 
@@ -139,6 +170,27 @@ public struct NetworkInterface: Sendable, Hashable {
             out.append(n)
         }
         return out
+    }
+
+    /// `ip=`: blank-separated addresses with optional prefix; duplicates
+    /// (by address) keep the first spelling, unspecified ones are refused.
+    static func addressList(_ v: String) throws(VZError) -> [IPAddress.Masked] {
+        var out: [IPAddress.Masked] = []
+        for t in ValueSyntax.tokens(v) {
+            let a = try ValueSyntax.ipAddress(t)
+            guard !a.address.isUnspecified else { throw VZError(.badIP, "Invalid IP address: \(t.debugDescription)") }
+            if !out.contains(where: { $0.address == a.address }) { out.append(a) }
+        }
+        return out
+    }
+
+    /// A gateway address of one family, no prefix.
+    public static func gateway(_ v: String, family: IPAddress.Family) throws(VZError) -> IPAddress {
+        guard let a = IPAddress(v), a.family == family, !a.isUnspecified else {
+            let want = family == .v4 ? "an IPv4" : "an IPv6"
+            throw VZError(.badIP, "Invalid gateway \(v.debugDescription): expected \(want) address")
+        }
+        return a
     }
 
     static func mac(_ text: String) throws(VZError) -> MACAddress {

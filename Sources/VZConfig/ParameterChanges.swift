@@ -7,6 +7,9 @@
 ///   replaces the old one;
 /// - `--netif_del` (`all`), then `--netif_add`, then `--ifname X --mac ...`
 ///   edit NETIF in that order, whatever the order on the command line;
+/// - with `--ifname X`, `--ipadd`/`--ipdel` edit that interface's `ip=`
+///   list instead of IP_ADDRESS, and `--gw`/`--gw6` set its gateways (as
+///   VZ7 did; beyond 4.x);
 /// - `--capability`/`--features` merge into the saved settings name by name;
 ///   `--devices`/`--devnodes` replace the rule for the same device or append;
 /// - everything else replaces its key, the last occurrence winning.
@@ -51,8 +54,19 @@ public struct ParameterChanges: Sendable {
         public var hostMAC: MACAddress?
         public var bridge: String?
         public var macFilter: Bool?
-        public var hasFields: Bool { mac != nil || hostIfname != nil || hostMAC != nil || bridge != nil || macFilter != nil }
+        /// nil: unchanged; `.some(nil)`: removed (`--gw ''`).
+        public var gateway: IPAddress??
+        public var gateway6: IPAddress??
+        public var hasFields: Bool {
+            mac != nil || hostIfname != nil || hostMAC != nil || bridge != nil || macFilter != nil || gateway != nil || gateway6 != nil
+        }
     }
+
+    /// Whether `--ipadd`/`--ipdel` were given at all.
+    public var hasIPChanges: Bool { ipDelAll || !ipAdd.isEmpty || !ipDel.isEmpty }
+
+    /// The address options go to the `--ifname` interface, not IP_ADDRESS.
+    public var ipChangesGoToNetif: Bool { netifEdit.ifname != nil }
 
     public init(ctid: ContainerID? = nil, hostCPUs: Int? = nil) {
         self.ctid = ctid
@@ -72,7 +86,7 @@ public struct ParameterChanges: Sendable {
         var seen = Set<String>()
         func add(_ k: String) { if seen.insert(k).inserted { keys.append(k) } }
         for r in replacements { add(r.key) }
-        if ipDelAll || !ipAdd.isEmpty || !ipDel.isEmpty { add("IP_ADDRESS") }
+        if hasIPChanges && !ipChangesGoToNetif { add("IP_ADDRESS") }
         if !nameservers.isEmpty { add("NAMESERVER") }
         if !searchDomains.isEmpty { add("SEARCHDOMAIN") }
         if netifDelAll || !netifAdd.isEmpty || !netifDel.isEmpty || netifEdit.ifname != nil || netifEdit.hasFields { add("NETIF") }
@@ -215,6 +229,14 @@ public struct ParameterChanges: Sendable {
         case .hostMAC: netifEdit.hostMAC = try NetworkInterface.mac(v)
         case .bridge: netifEdit.bridge = try ValueSyntax.interfaceName(v, what: "bridge name")
         case .macFilter: netifEdit.macFilter = try ValueSyntax.onOff(v, option: "mac_filter")
+        case .gateway:
+            // Either family; an IPv6 one is the same as --gw6.
+            if v.isEmpty { netifEdit.gateway = .some(nil); break }
+            let family: IPAddress.Family = v.utf8.contains(UInt8(ascii: ":")) ? .v6 : .v4
+            let g = try NetworkInterface.gateway(v, family: family)
+            if family == .v4 { netifEdit.gateway = .some(g) } else { netifEdit.gateway6 = .some(g) }
+        case .gateway6:
+            netifEdit.gateway6 = v.isEmpty ? .some(nil) : .some(try NetworkInterface.gateway(v, family: .v6))
         }
     }
 
@@ -233,7 +255,7 @@ public struct ParameterChanges: Sendable {
     @discardableResult
     public func apply(to file: inout ConfigFile) throws(VZError) -> [String] {
         var values: [(String, String)] = replacements
-        if ipDelAll || !ipAdd.isEmpty || !ipDel.isEmpty {
+        if hasIPChanges && !ipChangesGoToNetif {
             values.append(("IP_ADDRESS", mergedIPs(file.value("IP_ADDRESS"))))
         }
         if !nameservers.isEmpty { values.append(("NAMESERVER", nameservers.joined(separator: " "))) }
@@ -280,17 +302,19 @@ public struct ParameterChanges: Sendable {
     /// their place, added ones follow. Matching ignores the mask. A saved
     /// token that is no address is dropped, as vzctl drops it on save.
     func mergedIPs(_ old: String?) -> String {
-        var out: [String] = []
+        mergedIPs(ValueSyntax.tokens(old ?? "").compactMap { IPAddress.Masked($0) }).map(\.description).joined(separator: " ")
+    }
+
+    func mergedIPs(_ old: [IPAddress.Masked]) -> [IPAddress.Masked] {
+        var out: [IPAddress.Masked] = []
         if !ipDelAll {
-            for t in ValueSyntax.tokens(old ?? "") {
-                guard let a = IPAddress.Masked(t) else { continue }
+            for a in old {
                 if ipAdd.contains(where: { $0.address == a.address }) { continue }
                 if ipDel.contains(where: { $0.address == a.address }) { continue }
-                out.append(a.description)
+                out.append(a)
             }
         }
-        for a in ipAdd { out.append(a.description) }
-        return out.joined(separator: " ")
+        return out + ipAdd
     }
 
     func mergedNetif(_ old: String?) throws(VZError) -> String {
@@ -311,7 +335,7 @@ public struct ParameterChanges: Sendable {
         }
         if netifEdit.hasFields || netifEdit.ifname != nil {
             guard let name = netifEdit.ifname else {
-                throw VZError(.invalidValue, "--ifname is required with --mac, --host_ifname, --host_mac, --bridge and --mac_filter")
+                throw VZError(.invalidValue, "--ifname is required with --mac, --host_ifname, --host_mac, --bridge, --mac_filter, --gw and --gw6")
             }
             guard let i = list.firstIndex(where: { $0.ifname == name }) else {
                 throw VZError(.invalidValue, "Network interface \(name) is not configured (add it with --netif_add)")
@@ -321,6 +345,9 @@ public struct ParameterChanges: Sendable {
             if let v = netifEdit.hostMAC { list[i].hostMAC = v }
             if let v = netifEdit.bridge { list[i].bridge = v }
             if let v = netifEdit.macFilter { list[i].macFilter = v }
+            if let v = netifEdit.gateway { list[i].gateway = v }
+            if let v = netifEdit.gateway6 { list[i].gateway6 = v }
+            if hasIPChanges { list[i].addresses = mergedIPs(list[i].addresses) }
         }
         var hostNames = Set<String>()
         guard let ctid else {

@@ -65,6 +65,8 @@ public enum ParameterTable {
             P("host_mac", keys: ["NETIF"], .netifField(.hostMAC)),
             P("bridge", keys: ["NETIF"], .netifField(.bridge)),
             P("mac_filter", keys: ["NETIF"], .netifField(.macFilter)),
+            P("gw", keys: ["NETIF"], .netifField(.gateway)),
+            P("gw6", keys: ["NETIF"], .netifField(.gateway6)),
             P("netdev_add", keys: ["NETDEV"], .netdevAdd),
             P("netdev_del", keys: ["NETDEV"], .netdevDel),
             P("netfilter", keys: ["NETFILTER"], flags: .needsRestart, .replace(key: "NETFILTER") { v throws(VZError) in

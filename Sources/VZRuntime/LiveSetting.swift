@@ -30,5 +30,8 @@ public protocol LiveSetting: Sendable {
 
 /// Every live setter, in the order they run.
 enum LiveSettings {
-    static let all: [any LiveSetting] = [DevicesLiveSetting(), LimitsLiveSetting()]
+    // Network first: its checks (an address another VPS holds: 78) come
+    // before anything is changed; what the kernel may refuse (limits)
+    // last. There is no rollback of earlier setters when a later one fails.
+    static let all: [any LiveSetting] = [NetworkLiveSetting(), GuestLiveSetting(), DevicesLiveSetting(), LimitsLiveSetting()]
 }

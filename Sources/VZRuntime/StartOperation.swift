@@ -144,6 +144,11 @@ public struct StartOperation {
             undo.append { RunState.remove(ctid, node: node) }
             CrashPoint.reached("start.state")
 
+            // The VPS's init starts with its network up and its hostname
+            // and resolver files written (NetworkLifecycle).
+            undo.append(try NetworkLifecycle.start(ctid, effective: effective, initProcess: initID, hostRoot: paths.hostRoot,
+                                                   node: node, console: console))
+
             var go = StartProtocol.go
             // EPIPE: the child failed before reading it (joining its
             // cgroups); its message is on the error pipe.

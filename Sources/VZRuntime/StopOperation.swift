@@ -59,6 +59,7 @@ public struct StopOperation {
             // claim and the cgroups so nothing reads them again. The mount
             // stays, as 4.x's did.
             RunState.remove(ctid, node: node)
+            NetworkLifecycle.stop(ctid, effective: effective, node: node, console: console, ran: false)
             if let cgroup = try? CgroupSupport.cgroup(ctid, node: node) {
                 if (try? cgroup.isPopulated()) == true { try? cgroup.killAll() }
                 try? cgroup.remove()
@@ -92,8 +93,10 @@ public struct StopOperation {
         return state.monitor
     }
 
-    /// What a stopped VPS leaves: the mount, cgroups, the state file.
+    /// What a stopped VPS leaves: host network objects, the mount, cgroups, the state file.
     func cleanUp(_ ctid: ContainerID, effective: EffectiveConfig, unmount: Bool = true) throws(VZError) {
+        let network = NetworkLifecycle.stop(ctid, effective: effective, node: node, console: console)
+        defer { withExtendedLifetime(network) {} }
         let cgroup = try CgroupSupport.cgroup(ctid, node: node)
         // Anything left after init's end (there should be nothing: the PID
         // namespace died with it) is killed before the cgroups go.

@@ -256,7 +256,7 @@ private func applied(_ conf: String, _ opts: [(String, String)], hostCPUs: Int? 
     static let required: [String] = [
         "hostname", "description", "name", "onboot", "bootorder", "disabled", "nameserver", "searchdomain",
         "ipadd", "ip", "ipdel", "netif_add", "netif_del", "ifname", "mac", "host_ifname", "host_mac", "bridge",
-        "mac_filter", "kmemsize", "lockedpages", "privvmpages", "shmpages", "numproc", "physpages", "vmguarpages",
+        "mac_filter", "gw", "gw6", "kmemsize", "lockedpages", "privvmpages", "shmpages", "numproc", "physpages", "vmguarpages",
         "oomguarpages", "numtcpsock", "numflock", "numpty", "numsiginfo", "tcpsndbuf", "tcprcvbuf", "othersockbuf",
         "dgramrcvbuf", "numothersock", "dcachesize", "numfile", "numiptent", "swappages", "avnumproc",
         "p", "t", "k", "l", "f", "i", "b", "n", "x", "e",
@@ -289,6 +289,8 @@ private func applied(_ conf: String, _ opts: [(String, String)], hostCPUs: Int? 
         case "mac", "host_mac": return "02:00:00:00:00:09"
         case "host_ifname", "bridge", "netdev_add", "netdev_del": return "br9"
         case "mac_filter": return "on"
+        case "gw": return "203.0.113.1"
+        case "gw6": return "2001:db8::1"
         case "netfilter": return "full"
         case "ram", "swap": return "1G"
         case "vm_overcommit": return "1.5"
@@ -311,7 +313,7 @@ private func applied(_ conf: String, _ opts: [(String, String)], hostCPUs: Int? 
             #expect(seen.insert(p.name).inserted, "duplicate entry \(p.name)")
             var c = ParameterChanges(ctid: ct101)
             try c.add(p, value: Self.sampleValue(p))
-            if ["mac", "host_mac", "host_ifname", "bridge", "mac_filter"].contains(p.name) {
+            if ["mac", "host_mac", "host_ifname", "bridge", "mac_filter", "gw", "gw6"].contains(p.name) {
                 try c.add(option: "ifname", value: "eth0")
             }
             var f = ConfigFile(text: p.keys == ["NETIF"] ? netifBase : "")

@@ -77,7 +77,10 @@ final class TestNode {
         // private-area marker needs.
         precondition(mount("tmpfs", root, "tmpfs", 0, "size=4g,mode=0755") == 0, "mount tmpfs on \(root) failed")
         env = ["VZ_SYSROOT": root, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"]
-        let r = Spawn.shell("make -s -C '\(TestNode.repo)' install-layout DESTDIR='\(root)' && cp '\(TestNode.busyboxTemplate)' '\(root)/vz/template/cache/'")
+        // NEIGHBOUR_DEVS=none: no test ever proxies or announces an address
+        // on the machine's own interfaces.
+        let r = Spawn.shell("make -s -C '\(TestNode.repo)' install-layout DESTDIR='\(root)' && cp '\(TestNode.busyboxTemplate)' '\(root)/vz/template/cache/'"
+                            + " && sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS=\"none\"/' '\(root)/etc/vz/vz.conf' && grep -qx 'NEIGHBOUR_DEVS=\"none\"' '\(root)/etc/vz/vz.conf'")
         if r.status != 0 {
             umount2(root, Int32(MNT_DETACH))
             rmdir(root)
