@@ -41,11 +41,14 @@ pid_t vz_clone_into(unsigned long flags, int cgroup_dir, int *joined)
 {
     *joined = 0;
     if (cgroup_dir >= 0) {
-        struct clone_args a = { .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_dir };
+        // CLONE_PARENT takes the caller's own exit signal: clone3 refuses
+        // one given with it (EINVAL).
+        struct clone_args a = { .flags = flags | CLONE_INTO_CGROUP, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
+                                .cgroup = (uint64_t)cgroup_dir };
         pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
         // ENOSYS: no clone3 (< 5.3); EINVAL/E2BIG: no CLONE_INTO_CGROUP (< 5.7).
         if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG))
             return *joined = 1, pid;
     }
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    return (pid_t)syscall(SYS_clone, flags | ((flags & CLONE_PARENT) ? 0 : SIGCHLD), 0, 0, 0, 0);
 }

@@ -12,6 +12,8 @@ import VZConfig
 ///         meta protocol ip    ip saddr  A            accept   (each IPv4 address)
 ///         meta protocol arp   arp saddr ip A|0.0.0.0 accept
 ///         meta protocol ip6   ip6 saddr B            accept   (each IPv6 address)
+///         ether type 8021q|8021ad counter drop             (tagged frames)
+///         icmpv6 type nd-router-advert|nd-redirect counter drop
 ///         meta protocol ip6   ip6 saddr fe80::/10    accept   (NDP, router discovery)
 ///         counter drop
 ///       }
@@ -118,6 +120,20 @@ public enum SourceFilterTable {
         if let mac = f.mac {
             rule([.payload(base: 0, offset: 6, length: 6), .cmp(equal: false, mac.bytes), .counter, .verdict(accept: false)])
         }
+        // VLAN-tagged frames (802.1Q, 802.1ad): the kernel strips the tag
+        // before this hook, so the address rules below would judge the
+        // inner header and let a tagged frame onto another VLAN of the
+        // bridge. nftables rebuilds the tag for link-layer reads.
+        rule([.payload(base: 0, offset: 12, length: 2), .cmp(equal: true, NetlinkMessage.be16(0x8100)), .counter, .verdict(accept: false)])
+        rule([.payload(base: 0, offset: 12, length: 2), .cmp(equal: true, NetlinkMessage.be16(0x88a8)), .counter, .verdict(accept: false)])
+        // Router advertisements and redirects are the host's and the
+        // network's to send, never a VPS's (with NET_RAW it could
+        // otherwise give the host a default route through itself). The
+        // kernel finds the ICMPv6 header past any extension headers.
+        for type: UInt8 in [134, 137] {
+            rule([.protocol(0x86dd), .metaL4Proto, .cmp(equal: true, [58]),
+                  .payload(base: 2, offset: 0, length: 1), .cmp(equal: true, [type]), .counter, .verdict(accept: false)])
+        }
         guard let addresses = f.addresses else {
             rule([.verdict(accept: true)])
             return out
@@ -148,6 +164,8 @@ public enum SourceFilterTable {
         /// `meta protocol` (the frame's ethertype) compared to a value.
         case `protocol`(UInt16)
         case metaProtocol
+        /// `meta l4proto`: the transport protocol after extension headers.
+        case metaL4Proto
 
         static let reg1: UInt32 = 1
 
@@ -190,6 +208,9 @@ public enum SourceFilterTable {
             case .metaProtocol:
                 e.put(1, string: "meta")
                 e.nest(2) { d in d.put(1, be32: Expression.reg1); d.put(2, be32: 1) } // DREG, KEY: NFT_META_PROTOCOL
+            case .metaL4Proto:
+                e.put(1, string: "meta")
+                e.nest(2) { d in d.put(1, be32: Expression.reg1); d.put(2, be32: 16) } // DREG, KEY: NFT_META_L4PROTO
             case .protocol:
                 preconditionFailure("expanded before encoding")
             }

@@ -30,7 +30,7 @@ struct BootWait {
         let deadline = Deadline(after: timeout)
         let exe = Files.readLink("/proc/\(initProcess.pid)/exe") ?? ""
         if Files.basename(exe) == "systemd" {
-            try waitForSystemd()
+            try waitForSystemd(deadline)
             return
         }
         var sawRunner = false
@@ -87,8 +87,13 @@ struct BootWait {
         return nil
     }
 
-    private func waitForSystemd() throws(VZError) {
-        let outcome = try ExecOperation(node: node).runQuietly(ctid, ["systemctl", "is-system-running", "--wait"])
+    private func waitForSystemd(_ deadline: Deadline) throws(VZError) {
+        // systemctl is the VPS's binary: it may never return; the deadline
+        // kills it.
+        guard let outcome = try ExecOperation(node: node).runQuietly(ctid, ["systemctl", "is-system-running", "--wait"],
+                                                                      until: deadline) else {
+            throw VZError(.waitFailed, "Container did not finish booting within \(timeout)")
+        }
         // 0: running; 1: degraded and the like, still a finished boot. Only
         // a command that could not run or a killed one is a failed wait.
         guard case .exited(let code) = outcome, code <= 1 else {

@@ -220,6 +220,14 @@ struct ContainerNetwork {
                            peerMAC: mac, ours: true, s)
             try NetNamespace.setSysctl("ipv4/conf/\(hostName)/proxy_arp", "1")
             try NetNamespace.setSysctl("ipv4/conf/\(hostName)/forwarding", "1")
+            // The host takes no routing advice from a VPS: no router
+            // advertisements (a default route through it) and no
+            // redirects, whatever the host's defaults (the filter drops
+            // both as well). No ipv6 directory: IPv6 is off on the host.
+            try NetNamespace.setSysctl("ipv4/conf/\(hostName)/accept_redirects", "0")
+            for key in ["accept_ra", "accept_redirects"] where Files.isDirectory("/proc/sys/net/ipv6/conf/\(hostName)") {
+                try NetNamespace.setSysctl("ipv6/conf/\(hostName)/\(key)", "0")
+            }
         }
         guard let hostLink = try s.host.link(named: hostName), let inLink = try s.inside.link(named: NetworkPlan.venetName) else {
             throw VZError(.vethError, "The routed interface pair \(hostName) / \(NetworkPlan.venetName) is missing; restart the container")

@@ -1,5 +1,6 @@
 import CVZShim
 import Glibc
+import VZCgroup
 import VZConfig
 import VZInventory
 import VZSystem
@@ -58,20 +59,30 @@ public struct ExecOperation {
     }
 
     /// exec3 of `argv` with /dev/null as its stdio, for vzctl's own use
-    /// (start --wait). The payload inherits fds 0-2 at the fork, so they
-    /// point at /dev/null just for the spawn (vzctl has one thread).
-    func runQuietly(_ ctid: ContainerID, _ argv: [String]) throws(VZError) -> Outcome {
+    /// (start --wait); nil when `deadline` passed first (the payload is
+    /// killed). The payload inherits fds 0-2 at the fork, so they point at
+    /// /dev/null just for the spawn (vzctl has one thread).
+    func runQuietly(_ ctid: ContainerID, _ argv: [String], until deadline: Deadline) throws(VZError) -> Outcome? {
         let null = try FileDescriptor.open("/dev/null", O_RDWR)
         let saved = (0...2).map { dup($0) }
         defer {
             for (i, fd) in saved.enumerated() where fd >= 0 { dup2(fd, Int32(i)); Glibc.close(fd) }
         }
         for i: Int32 in 0...2 { dup2(null.raw, i) }
-        let signals = try SignalRelay()
-        defer { signals.close() }
         let child = try ExecOperation.spawn(ctid, node: node, Payload(argv: argv, environment: ExecOperation.environment, shells: nil))
         for (i, fd) in saved.enumerated() where fd >= 0 { dup2(fd, Int32(i)) }
-        return ExecOperation.wait(child.pid, signals: signals)
+        while true {
+            var status: Int32 = 0
+            let r = waitpid(child.pid, &status, WNOHANG)
+            if r == child.pid { return Outcome(waitStatus: status) }
+            if r < 0 && errno != EINTR { return .exited(Int32(ExitCode.system.rawValue)) }
+            if deadline.passed {
+                kill(child.pid, SIGKILL)
+                while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+                return nil
+            }
+            usleep(50_000)
+        }
     }
 
     /// What runs inside, as the C side takes it.

@@ -34,6 +34,9 @@ public struct RunscriptOperation {
         do {
             let lock = try node.lock(ctid, skip: skipLock)
             defer { lock?.release() }
+            // Started meanwhile (the check above ran without the lock):
+            // into the running VPS, as if it had been running all along.
+            if RunState.runningInit(ctid, node: node) != nil { return try feed(ctid, bytes) }
             let effective = try node.effective(ctid)
             let root = try MountOperation.paths(effective, node: node).hostRoot
             let wasMounted = isMountPoint(root)

@@ -50,6 +50,17 @@ public struct StartOperation {
             if let leftover, let fd = leftover.open() { _ = ProcessIdentity.waitExit(fd, seconds: 5) }
             throw error
         }
+        // --wait: after the lock is released, so a boot that takes long
+        // (or never ends) holds up no stop or set. The VPS is up either
+        // way: a boot that does not finish is reported (133), not undone,
+        // as in 4.x.
+        if options.wait {
+            guard let initID = RunState.runningInit(ctid, node: node) else {
+                throw VZError(.waitFailed, "Container init exited during start")
+            }
+            try BootWait(ctid: ctid, node: node, initProcess: initID).run()
+            console.info("Container started successfully")
+        }
     }
 
     /// The start itself; the caller holds the CT lock (`__reap` restarting
@@ -121,13 +132,23 @@ public struct StartOperation {
             CrashPoint.reached("start.spawned")
 
             let report = String(decoding: MonitorLauncher.readToEnd(m.report), as: UTF8.self)
-            guard let pid = pid_t(report.split(separator: "\n").first ?? ""), pid > 0,
-                  let initID = ProcessIdentity.current(pid), let monitor else {
+            guard let pid = pid_t(report.split(separator: "\n").first ?? ""), pid > 0, let monitor else {
                 // The monitor ended without a child: reap it ourselves.
                 var st: Int32 = 0
                 _ = waitpid(m.pid, &st, 0)
                 failedMonitor = nil
                 throw VZError(.resource, "Unable to start the container: monitor said \(report.isEmpty ? "nothing" : report)")
+            }
+            guard let initID = ProcessIdentity.current(pid) else {
+                // The child died before "go" (it could not join its
+                // cgroups): its reason is on the error pipe. The monitor
+                // now waits for the CT lock we hold, so it is waited for
+                // (failedMonitor) only once the lock is released.
+                // (The monitor closed its copy of the error pipe at the
+                // clone, so this read ends with the child.)
+                let text = MonitorLauncher.readToEnd(m.errors)
+                throw text.isEmpty ? VZError(.resource, "Unable to start the container: its init stage ended at once")
+                                   : StartProtocol.decode(text)
             }
             undo.append {
                 if let fd = initID.open() {
@@ -170,14 +191,7 @@ public struct StartOperation {
             throw error
         }
         failedMonitor = nil
-        if options.wait, let initID = RunState.runningInit(ctid, node: node) {
-            // The VPS is up either way: a boot that does not finish is
-            // reported (133), not undone, as in 4.x.
-            try BootWait(ctid: ctid, node: node, initProcess: initID).run()
-            console.info("Container started successfully")
-        } else {
-            console.info("Container start in progress...")
-        }
+        if !options.wait { console.info("Container start in progress...") }
     }
 
     /// `/var/log/vzctl/CTID.console` under VZ_SYSROOT, emptied at each start.

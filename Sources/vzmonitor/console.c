@@ -86,7 +86,7 @@ void console_from_client(int *client, int master)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return; /* the pty is gone or full: keystrokes are lost, as on a line */
+            return; /* full (the master is non-blocking) or gone: keystrokes are lost, as on a line */
         off += w;
     }
 }

@@ -182,7 +182,10 @@ int main(int argc, char **argv)
     /* The console: a pty on the host's devpts. The child binds its slave
      * onto the VPS's /dev/console and uses it as init's stdio, as the kernel
      * gives /dev/console to a real init; we copy the master into the log. */
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    /* Non-blocking: input nobody in the VPS reads (an attached admin
+     * pasting into a console no getty serves) must never stop this loop,
+     * or the VPS's own console writes would block behind it. */
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     char slave_name[64];
     int slave = -1;
     if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 &&

@@ -163,6 +163,9 @@ func readLink(_ path: String) -> String { Files.readLink(path) ?? "" }
         #expect(listed.contains("ip saddr 198.51.100.8 accept"))
         #expect(listed.contains("ip6 saddr 2001:db8::8 accept"))
         #expect(listed.contains("arp saddr ip 198.51.100.8 accept"))
+        // No router advertisements or redirects from a VPS, no VLAN-tagged frames.
+        #expect(listed.contains("icmpv6 type nd-router-advert counter") && listed.contains("icmpv6 type nd-redirect counter"))
+        #expect(listed.contains("@ll,96,16 0x8100 counter") && listed.contains("@ll,96,16 0x88a8 counter"))
 
         let f2 = NetworkPlan.SourceFilter(device: "vzt-f0", mac: MACAddress("00:18:51:00:00:08"), addresses: [IPAddress("198.51.100.9")!])
         guard case .success = SourceFilterTable.replace("vzctl-t1", filters: [f2], socket: nft) else { Issue.record("replace 2"); return }

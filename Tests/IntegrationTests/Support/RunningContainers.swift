@@ -7,12 +7,13 @@ import Testing
 /// the node is taken down, on every exit path.
 extension TestNode {
     /// vzmonitor is built by the Makefile (`make monitor`); a plain `swift
-    /// build` does not, so the fixture compiles it next to vzctl if missing.
+    /// build` does not, so the fixture runs that target for this build
+    /// (the scratch path is two levels above the binaries: .build/<triple>/debug),
+    /// which rebuilds it when any of its sources is newer.
     static let monitorReady: Bool = {
-        let path = Spawn.binDir + "/vzmonitor"
-        let src = repo + "/Sources/vzmonitor/monitor.c"
-        let r = Spawn.shell("[ -x '\(path)' ] && [ '\(path)' -nt '\(src)' ] || cc -O2 -Wall -o '\(path)' '\(src)'")
-        precondition(r.status == 0, "building vzmonitor failed: \(r.output)")
+        let scratch = Spawn.binDir + "/../.."
+        let r = Spawn.shell("make -s -C '\(repo)' monitor BUILD='\(scratch)'")
+        precondition(r.status == 0 && access(Spawn.binDir + "/vzmonitor", X_OK) == 0, "building vzmonitor failed: \(r.output)")
         return true
     }()
 
