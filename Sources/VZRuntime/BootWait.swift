@@ -81,7 +81,8 @@ struct BootWait {
             guard case .success(let fd) = sysResult({ vz_openat2(root.raw, path, flags, 0, VZ_RESOLVE_IN_ROOT | VZ_RESOLVE_NO_MAGICLINKS) })
             else { continue }
             let file = FileDescriptor(owning: fd)
-            guard let st = try? file.stat(), (st.st_mode & S_IFMT) == S_IFREG, st.st_size < 1 << 20 else { return nil }
+            guard let st = try? file.stat(), (st.st_mode & S_IFMT) == S_IFREG, st.st_size < 1 << 20,
+                  !file.isKernelStateFile else { return nil }
             return try? file.readAll()
         }
         return nil

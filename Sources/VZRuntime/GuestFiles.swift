@@ -34,13 +34,14 @@ struct GuestFiles {
 
     /// The text of `path` ("etc/hosts"), nil when it is missing or not a
     /// regular file of at most 1 MiB (a FIFO planted there does not block:
-    /// O_NONBLOCK, then fstat).
+    /// O_NONBLOCK, then fstat), or a view of kernel state (the VPS's /proc
+    /// through a symlink: `isKernelStateFile`).
     func read(_ path: String) -> String? {
         let raw = vz_openat2(root.raw, path, UInt64(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), 0, GuestFiles.resolve)
         guard raw >= 0 else { return nil }
         let fd = FileDescriptor(owning: raw)
         guard let st = try? fd.stat(), (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= GuestFiles.maxSize,
-              let bytes = try? fd.readAll() else { return nil }
+              !fd.isKernelStateFile, let bytes = try? fd.readAll() else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import CVZShim
 import VZConfig
 
 /// An owned file descriptor, closed when the last reference goes away.
@@ -97,5 +98,20 @@ extension FileDescriptor {
         let f = fcntl(fd, F_GETFL)
         guard f >= 0 else { return false }
         return fcntl(fd, F_SETFL, f | O_NONBLOCK) == 0
+    }
+}
+
+extension FileDescriptor {
+    /// Kernel file systems whose "files" are views of kernel state (proc,
+    /// sysfs, debugfs, tracefs, securityfs, cgroupfs, bpffs, configfs,
+    /// pstore, efivarfs). The host must never read one on a VPS's behalf:
+    /// a VPS's `/etc/hosts -> /proc/vmallocinfo` would hand VPS root what
+    /// only the host's root may read. Their sizes are 0, so a size cap
+    /// alone does not stop them either.
+    public var isKernelStateFile: Bool {
+        let magics: Set<Int> = [0x9fa0, 0x6265_6572, 0x6462_6720, 0x7472_6163, 0x7363_6673, 0x0027_e0eb,
+                                0x6367_7270, 0xcafe_4a11, 0x6265_6570, 0x6165_676c, 0xde5e_81e4]
+        let t = Int(vz_fstatfs_type(raw))
+        return t < 0 || magics.contains(t)
     }
 }
