@@ -192,7 +192,11 @@ public struct RouteNetlink {
     }
 
     public func deleteRoute(_ destination: IPAddress.Masked?, family: IPAddress.Family, index: Int32) -> Result<Void, NetlinkSocket.Failure> {
-        let m = routeMessage(RouteNetlink.delRoute, destination, family: family, index: index, gateway: nil, flags: NetlinkSocket.flagRequest)
+        var m = routeMessage(RouteNetlink.delRoute, destination, family: family, index: index, gateway: nil, flags: NetlinkSocket.flagRequest)
+        // RT_SCOPE_NOWHERE matches a route of any scope: IPv4 deletes only
+        // what matches the scope given, and a gateway route is universe.
+        // (rtmsg's scope byte, after the 16-byte nlmsghdr.)
+        m.bytes[NetlinkMessage.headerLength + 6] = 255
         switch socket.exchange(m) {
         case .success: return .success(())
         case .failure(let f) where [ESRCH, ENODEV].contains(f.errno):

@@ -31,6 +31,14 @@ import Testing
                 let v6 = node.vzctl("exec", "7231", "nc -w 10 2001:db8:7230::30 7230 </dev/null")
                 #expect(v6.stdout == "hello-from-7230\n", "\(v6.output)")
                 #expect(!Net.sh("ip -o addr").stdout.contains("203.0.113.30"), "the host has no address on the test bridge")
+
+                // A gateway dropped live takes its default route with it
+                // (an IPv4 gateway route is scope universe: the delete must
+                // match any scope).
+                let drop = node.vzctl("set", "7231", "--ifname", "eth0", "--gw", "", "--gw6", "")
+                #expect(drop.status == 0, "\(drop.output)")
+                let after = node.vzctl("exec", "7231", "ip route show default; ip -6 route show default").stdout
+                #expect(!after.contains("default via"), "\(after)")
             }
         }
     }
