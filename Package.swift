@@ -11,8 +11,9 @@ import PackageDescription
 // Release builds of the tools admins and scripts run many times a second
 // are fully static: no dynamic loader, no libstdc++/libm to map and
 // relocate. A static vzctl starts in 0.5 ms of CPU against 1.4 ms for one
-// with only the Swift stdlib static (perf stat, this machine kind), and a
-// `vzctl start` runs it twice (vzctl, its init stage). vzextract stays
+// with only the Swift stdlib static (perf stat, this machine kind), and
+// every start, stop and exec runs it. (The binary is not PIE; stack, heap
+// and mappings are still randomised.) vzextract stays
 // dynamic: libarchive's compressors have no static builds worth carrying.
 let staticExecutable: [LinkerSetting] = [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
 

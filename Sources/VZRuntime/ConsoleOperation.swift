@@ -63,9 +63,8 @@ public struct ConsoleOperation {
         return fd
     }
 
-    /// Keys from fd 0 to the socket (watching for `Esc .` at the start of
-    /// a line or after another Esc, as ssh does with `~.`), console output
-    /// from the socket to fd 1.
+    /// Keys from fd 0 to the socket (watching for `Esc .` anywhere, as
+    /// 4.x did), console output from the socket to fd 1.
     static func relay(_ sock: FileDescriptor) -> End {
         var buf = [UInt8](repeating: 0, count: 4096)
         var escape = EscapeDetector()

@@ -135,6 +135,16 @@ struct ContainerNetwork {
         var proxies = record.proxies.filter { routedNow.contains($0.address) }
         proxies += try plannedProxies(new.routedAddresses.map(\.address).filter { !routedBefore.contains($0) }, neighbours, s.host)
 
+        // A host interface name a new bridged veth would take must be free
+        // now: once in the record, a failed call's teardown would delete
+        // whatever holds it (another VPS's veth).
+        let oldHostNames = Set(old.bridged.compactMap(\.hostIfname))
+        for name in new.bridged.compactMap(\.hostIfname) where !oldHostNames.contains(name) {
+            if try s.host.link(named: name) != nil {
+                throw VZError(.vethError, "Unable to create the veth pair \(name): a host interface of that name exists")
+            }
+        }
+
         // The record first names everything that may exist after this call.
         var intent = record.union(NetworkRecord(plan: new, proxies: proxies))
         if intent.filter == nil && !new.sourceFilters.isEmpty { intent.filter = new.filterTable }

@@ -45,6 +45,10 @@ enum DeviceNodes {
     /// directories (0755). Every directory is opened beneath `dev` with no
     /// symlink followed; an existing entry is left as it is.
     static func create(_ specs: [DeviceNodeSpec], in dev: FileDescriptor) throws(VZError) {
+        // The host node's mode exactly, as the init stage makes them
+        // (umask 0 there); vzctl's own umask would narrow it.
+        let saved = umask(0)
+        defer { umask(saved) }
         for s in specs where !s.access.subtracting(.quota).isEmpty {
             var dir = dev
             let parts = s.name.split(separator: "/").map(String.init)

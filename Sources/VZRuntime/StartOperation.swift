@@ -116,6 +116,11 @@ public struct StartOperation {
                 root: paths.hostRoot, hostname: effective["HOSTNAME"] ?? "", capabilities: caps.mask, newCgroupNamespace: cgroupNS,
                 bare: options.bare)
             initArgs.limits = limits.initLimits
+            // The init stage's fixed tables (initstage.h): more is refused
+            // here with the DEVNODES code, not by a monitor that cannot say why.
+            guard initArgs.limits.deviceNodes.count <= 64, initArgs.limits.rlimits.count <= 16 else {
+                throw VZError(.setDevices, "At most 64 DEVNODES entries can be given to a container")
+            }
             let flags = VZ_CLONE_NEWNS | VZ_CLONE_NEWPID | VZ_CLONE_NEWUTS | VZ_CLONE_NEWIPC | VZ_CLONE_NEWNET
             // The init stage is born into the cgroups (see openJoinFiles):
             // everything the VPS ever forks is counted, and its cgroup

@@ -2,7 +2,7 @@ import VZConfig
 
 /// Every message and fd number of the start handshake, in one place.
 ///
-///   vzctl start (Swift, CT lock held)      vzmonitor (C)            init stage = PID 1 (Swift)
+///   vzctl start (Swift, CT lock held)      vzmonitor (C)            init stage = PID 1 (C)
 ///   ─────────────────────────────────      ─────────────            ──────────────────────────
 ///   mount VE_PRIVATE on VE_ROOT (host)
 ///   create cgroups (VZCgroup), write limits
