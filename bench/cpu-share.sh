@@ -54,14 +54,10 @@ cleanup() {
 	fi
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 1G
-make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-cp "$tmpl" "$node/vz/template/cache/"
+scratch_node "$node" "$tmpl"
 vzn() { VZ_SYSROOT=$node "$vz" --quiet "$@" </dev/null; }
 
 # CPU time of CT $1 so far, in ns: v1 cpuacct, else v2 cpu.stat.

@@ -67,10 +67,7 @@ cleanup() {
 	lxc_cleanup "$W/lxc" "$cid"
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 1G
 mkdir "$ROOT"
@@ -138,8 +135,7 @@ fi
 if [ -z "$vz" ]; then
 	echo "vzctl start not available yet: no $BIN/vzctl (make build); peers only"
 else
-	make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-	cp "$tmpl" "$node/vz/template/cache/"
+	scratch_node "$node" "$tmpl"
 	VZ_SYSROOT=$node "$vz" --quiet create 101 --ostemplate "$tname" >/dev/null
 	# Output to a file, not a pipe: whatever stays behind in the VPS (its
 	# monitor, its init) must not be able to hold the reader up. The probe

@@ -79,10 +79,7 @@ cleanup() {
 	[ "$vz_up" = 1 ] && stop_node_vpses "$node" "$vz" "$first" "$last" "$vz_cg"
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 2G
 mkdir "$ROOT"
@@ -231,8 +228,7 @@ vz_init_of() { vz_init_pid "$node" "$1"; }
 if [ -z "$vz" ]; then
 	echo "vzctl start not available yet: no $BIN/vzctl (make build)"
 else
-	make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-	cp "$tmpl" "$node/vz/template/cache/"
+	scratch_node "$node" "$tmpl"
 	vz_up=1
 	VZ_SYSROOT=$node "$vz" --quiet create "$first" --ostemplate "$tname" >/dev/null
 	if timeout -k 5 60 env VZ_SYSROOT="$node" "$vz" start "$first" </dev/null >"$W/vzctl-start.out" 2>&1; then

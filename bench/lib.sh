@@ -167,6 +167,27 @@ node_pids() {
 # node may run. Anything left (a vzctl bug) is reported and killed: first
 # the children (a VPS init: its PID namespace goes with it), then the
 # process itself. Fails when something was left.
+# bench_traps: the signal traps every script sets; its own cleanup()
+# runs from EXIT, also after Ctrl-C.
+bench_traps() {
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# scratch_node NODE TEMPLATE [none]: a node laid out at NODE (on a tmpfs the
+# caller made) with TEMPLATE in its cache; `none` sets NEIGHBOUR_DEVS=none,
+# so a networked VPS is proxied or announced nowhere.
+scratch_node() {
+	make -s -C "$REPO" install-layout DESTDIR="$1" >/dev/null
+	cp "$2" "$1/vz/template/cache/"
+	if [ "${3:-}" = none ]; then
+		sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS="none"/' "$1/etc/vz/vz.conf"
+		grep -qx 'NEIGHBOUR_DEVS="none"' "$1/etc/vz/vz.conf"
+	fi
+}
+
 # stop_node_vpses NODE VZCTL FIRST LAST [CGROUP]: stops CTs FIRST..LAST of a
 # scratch node (--fast, each bounded in time), reaps what they left and
 # removes the node's cgroup parent when given. For cleanup traps.

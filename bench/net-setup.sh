@@ -71,16 +71,10 @@ cleanup() {
 	fi
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 1G
-make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-cp "$tmpl" "$node/vz/template/cache/"
-sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS="none"/' "$node/etc/vz/vz.conf"
-grep -qx 'NEIGHBOUR_DEVS="none"' "$node/etc/vz/vz.conf"
+scratch_node "$node" "$tmpl" none
 ip link add "$br" type bridge
 ip link set "$br" up
 vzc() { VZ_SYSROOT=$node "$vz" "$@"; }

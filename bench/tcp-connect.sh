@@ -46,16 +46,10 @@ cleanup() {
 	fi
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 1G
-make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-cp "$tmpl" "$node/vz/template/cache/"
-sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS="none"/' "$node/etc/vz/vz.conf"
-grep -qx 'NEIGHBOUR_DEVS="none"' "$node/etc/vz/vz.conf"
+scratch_node "$node" "$tmpl" none
 VZ_SYSROOT=$node "$vz" --quiet create 9111 --ostemplate "$tname" --ipadd 198.51.100.111 >/dev/null
 printf '#!/bin/sh\nnc -ll -p 80 -e echo hello </dev/null >/dev/null 2>&1 &\n' >"$node/vz/private/9111/etc/init.d/S50listen"
 chmod 755 "$node/vz/private/9111/etc/init.d/S50listen"

@@ -46,14 +46,10 @@ cleanup() {
 	stop_node_vpses "$node" "$BIN/vzctl" "$first" "$last" "$vz_cg"
 	drop_tmpfs "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 bench_tmpfs "$W" 2G
-make -s -C "$REPO" install-layout DESTDIR="$node" >/dev/null
-cp "$tmpl" "$node/vz/template/cache/"
+scratch_node "$node" "$tmpl"
 echo "creating and starting $count VPSes on a scratch node (untimed)"
 for ((i = first; i <= last; i++)); do
 	VZ_SYSROOT=$node "$BIN/vzctl" --quiet create "$i" --ostemplate "$tname" >/dev/null

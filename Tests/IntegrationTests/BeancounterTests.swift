@@ -87,7 +87,7 @@ struct BeancounterTests {
     }
 
     @Test func vzubcAndVzlistReadTheRunningVPS() throws {
-        try TestNode.withRunning { node in
+        TestNode.withRunning { node in
             node.createBusybox("101")
             node.createBusybox("102")
             #expect(node.vzctl("start", "101").status == 0)
@@ -186,7 +186,7 @@ struct BeancounterTests {
     /// -w hands the same command (plus -W) to watch(1); a stub watch in
     /// PATH records its arguments and runs the command once.
     @Test func watchRerunsTheSameCommand() throws {
-        try TestNode.withRunning { node in
+        TestNode.withRunning { node in
             node.createBusybox("101")
             #expect(node.vzctl("start", "101").status == 0)
             let dir = "/tmp/vzt-watch-\(getpid())"

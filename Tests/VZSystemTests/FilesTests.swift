@@ -11,7 +11,7 @@ import VZSystem
         let fd = mkstemp(&template)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        return String(cString: template)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test(arguments: [0, 1, 4095, 4096, 65_536, 200_000])
