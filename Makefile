@@ -230,6 +230,8 @@ demo: deps
 	@# The demo VPS's routed address (TEST-NET-2) is announced nowhere: no
 	@# proxy ARP/NDP on this machine's own interfaces.
 	sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS="none"/' "$(DEMO_ROOT)/etc/vz/vz.conf"
+	@# The node's cgroup parent (vz-<FNV-1a of the node root>, CgroupNode)
+	@# goes too when the demo VPS is stopped at the end.
 	@set -e; vz="env VZ_SYSROOT=$(DEMO_ROOT) $(DEMO_ROOT)$(SBINDIR)"; \
 	tmpl=$$(basename templates/cache/busybox-*-x86_64.tar.gz .tar.gz); \
 	if $$vz/vzctl status 101 | grep -q ' running'; then $$vz/vzctl stop --fast 101; fi; \
@@ -246,5 +248,10 @@ demo: deps
 	if [ -n "$(DEMO_KEEP)" ]; then \
 		echo "CT 101 keeps running: VZ_SYSROOT=$(DEMO_ROOT) $(DEMO_ROOT)$(SBINDIR)/vzctl enter 101"; \
 	else \
-		set -x; $$vz/vzctl stop 101; $$vz/vzlist -a; \
+		set -x; $$vz/vzctl stop 101; $$vz/vzlist -a; set +x; \
+		h=2166136261; \
+		for c in $$(printf %s "$(DEMO_ROOT)" | od -An -tu1); do h=$$(( (h ^ c) * 16777619 & 0xffffffff )); done; \
+		for d in /sys/fs/cgroup/*/vz-$$(printf '%08x' $$h) /sys/fs/cgroup/vz-$$(printf '%08x' $$h); do \
+			[ -d "$$d" ] && rmdir "$$d" 2>/dev/null || true; \
+		done; \
 	fi
