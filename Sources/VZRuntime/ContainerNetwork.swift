@@ -126,7 +126,13 @@ struct ContainerNetwork {
         let s = Sockets(host: try RouteNetlink(), inside: RouteNetlink(try namespace.socket(protocol: NetlinkSocket.route)),
                         namespace: namespace, nft: try NetlinkSocket(protocol: NetlinkSocket.netfilter))
         let added = new.addresses.filter { !old.addresses.contains($0) }
+        // Node-wide, from the in-use check to the record that claims the
+        // addresses: two VPSes starting at once with the same new address
+        // would otherwise both pass (each holds only its own CT lock).
+        let claim = added.isEmpty ? nil : try ContainerLock.acquire(lockDir: node.lockDir(), name: "network", wait: true)
+        defer { claim?.release() }
         try checkInUse(added, s)
+        CrashPoint.reached("network.checked")
 
         // Proxy entries: those of kept routed addresses, and new ones.
         let neighbours = try NeighbourDevices(node.global.value("NEIGHBOUR_DEVS"))

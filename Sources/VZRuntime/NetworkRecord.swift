@@ -93,7 +93,10 @@ struct NetworkRecord: Equatable {
     static func addressesInUse(except ctid: ContainerID, node: Node) -> [IPAddress: ContainerID] {
         var out: [IPAddress: ContainerID] = [:]
         for name in Files.list(directory(node)) {
-            guard let other = ContainerID(name), other != ctid, RunState.runningInit(other, node: node) != nil,
+            // Running, or being started right now (its CT lock held): a
+            // record left by a crash of a stopped VPS claims nothing.
+            guard let other = ContainerID(name), other != ctid,
+                  RunState.runningInit(other, node: node) != nil || ContainerLock.isHeld(lockDir: (try? node.lockDir()) ?? "", name: other.description),
                   let plan = load(other, node: node)?.plan(other) else { continue }
             for a in plan.addresses { out[a] = other }
         }

@@ -57,6 +57,16 @@ public final class ContainerLock {
     /// The lock file (vzmonitor takes the same lock in C: monitor.c).
     public static func path(lockDir: String, name: String) -> String { "\(lockDir)/\(name).lck" }
 
+    /// Whether someone holds the lock now, without touching it (a probe
+    /// with flock would make a concurrent non-blocking acquire fail): the
+    /// holder's file exists, and the pid it wrote is alive or not written
+    /// yet. A crashed holder's file, with a dead pid, is not held.
+    public static func isHeld(lockDir: String, name: String) -> Bool {
+        guard let text = (try? Files.readString(path(lockDir: lockDir, name: name))) ?? nil else { return false }
+        guard let pid = pid_t(text.split(separator: "\n").first ?? "") else { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// Tries the lock without waiting; nil when someone holds it.
     public static func tryAcquire(lockDir: String, name: String) throws(VZError) -> ContainerLock? {
         do {

@@ -154,6 +154,30 @@ import Testing
         }
     }
 
+    /// Two VPSes with the same address started at the same moment: the
+    /// in-use check and the claim are one step node-wide, so the second
+    /// gets 78. The first is held for a second right after its check
+    /// (`VZCTL_PAUSE_AT`), and the second starts meanwhile: without the
+    /// node-wide step both would pass the check.
+    @Test func concurrentStartsCannotBothClaimAnAddress() throws {
+        try TestNode.withRunning { node in
+            try node.createNetworked("7212", ["--ipadd", "198.51.100.212"])
+            try node.createNetworked("7213", ["--ipadd", "198.51.100.212"])
+            var env = node.env
+            env["VZCTL_PAUSE_AT"] = "network.checked"
+            let a = Spawn.start([Spawn.vzctl, "start", "7212"], env: env)
+            // Its run state is written before its network: then it is in
+            // the window (or past it, which makes no difference to b).
+            #expect(node.eventually(10) { node.exists("/var/lib/vzctl/run/7212") })
+            let rb = node.vzctl("start", "7213")
+            let ra = Spawn.wait(a.pid, out: a.out, err: a.err)
+            #expect(ra.status == 0, "\(ra.output)")
+            #expect(rb.status == 78 && rb.stderr.contains("CT 7212"), "\(rb.output)")
+            #expect(node.status("7213").hasSuffix("down"))
+            #expect(Net.routeDevice("198.51.100.212") == "venet7212")
+        }
+    }
+
     @Test func neighbourDevicesListGetsProxyEntriesUntilStop() throws {
         try TestNode.withRunning { node in
             try Net.withHostLink("vzt7206", addresses: ["203.0.113.206/32", "2001:db8:ffff::206/128"]) { dev in
