@@ -16,8 +16,10 @@ struct ContainerLimits {
 
     /// Probes the host for `cgroup` (already created) and maps `effective`.
     /// A config the mapping refuses (a RAM limit without SWAPPAGES: 28)
-    /// fails here, before anything is written.
-    init(_ effective: EffectiveConfig, cgroup: ContainerCgroup, node: Node) throws(VZError) {
+    /// fails here, before anything is written. `devices: false` leaves
+    /// DEVNODES unresolved (a live limits change, which does not touch
+    /// them, must not fail on a host node that has gone).
+    init(_ effective: EffectiveConfig, cgroup: ContainerCgroup, node: Node, devices: Bool = true) throws(VZError) {
         let priv = effective["VE_PRIVATE"].map { node.host($0) }
         host = LimitHost.probe(cgroup, privatePath: priv)
         let config = ContainerConfig(effective)
@@ -26,7 +28,7 @@ struct ContainerLimits {
         plan.rlimits = rlimits
         self.plan = plan
         self.lowered = ProcessLimits.loweredWarning(lowered)
-        deviceNodes = try DeviceNodes.resolve(config.devnodes)
+        deviceNodes = devices ? try DeviceNodes.resolve(config.devnodes) : []
     }
 
     /// Rlimits lowered to vzctl's own (no CAP_SYS_RESOURCE), as a warning.

@@ -9,7 +9,7 @@ struct LimitsLiveSetting: LiveSetting {
         let changed = Set(context.changes.changedKeys).intersection(LimitMapping.keys)
         guard !changed.isEmpty else { return }
         let cgroup = try CgroupSupport.cgroup(context.ctid, node: context.node)
-        let limits = try ContainerLimits(context.new, cgroup: cgroup, node: context.node)
+        let limits = try ContainerLimits(context.new, cgroup: cgroup, node: context.node, devices: false)
         let change = limits.live(changed)
         for key in change.unenforced {
             let why = Beancounter(key: key).map(LimitMapping.whyNotEnforced) ?? "no equivalent"
