@@ -33,15 +33,7 @@ set -euo pipefail
 export LC_ALL=C
 . "$(dirname "$0")/lib.sh"
 
-rounds=9
-loops=20
-while getopts n:l: o; do
-	case $o in
-	n) rounds=$OPTARG ;;
-	l) loops=$OPTARG ;;
-	*) echo "usage: $0 [-n ROUNDS] [-l LOOP]" >&2; exit 2 ;;
-	esac
-done
+rounds_and_loops 9 20 "$@"
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 tmpl=$(busybox_template)
 tname=$(basename "$tmpl" .tar.gz)
